@@ -1,0 +1,94 @@
+//! The HTTP service: JSON API under /api (contract in DESIGN.md), built on axum. The atlas is
+//! built before the listener opens and shared read-only, so nothing half-loaded is served.
+
+pub mod api;
+pub mod errors;
+
+use crate::atlas::Atlas;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::{get, post};
+use axum::Router;
+use errors::ApiError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+/// Largest request body accepted (a drawn polygon), bytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub atlas: Arc<Atlas>,
+    /// Base URL clients reach the service at (for absolute URLs), without trailing slash.
+    pub public_url: Option<String>,
+}
+
+/// The full router.
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(Any);
+    Router::new()
+        .route("/api/health", get(api::health))
+        .route("/api/layers", get(api::layers))
+        .route("/api/indicators", get(api::indicators))
+        .route("/api/point", get(api::point))
+        .route("/api/query", post(api::query))
+        .route("/api/areas/{layer}/{code}", get(api::area))
+        .route("/api/select", get(api::select))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            ))
+        }))
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no such endpoint: {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Serves until Ctrl-C (or SIGTERM). `on_ready` gets the bound address (port 0 = any port).
+pub async fn serve(
+    addr: SocketAddr,
+    state: AppState,
+    on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,21 @@
+//! London Atlas: London's health inequalities on one map.
+//!
+//! Boundaries (boroughs, LSOAs, School Superzones) are loaded from the official files named in
+//! a [`manifest`], repaired, indexed and joined to indicators into an [`atlas::Atlas`], which
+//! answers point, polygon and rule [`query`]s in British National Grid and is served over
+//! [`http`].
+
+pub mod atlas;
+pub mod crs;
+pub mod derive;
+pub mod http;
+pub mod indicator;
+pub mod layer;
+pub mod load;
+pub mod manifest;
+pub mod overlay;
+pub mod query;
+pub mod report;
+
+pub use atlas::{Atlas, AtlasError, Options};
+pub use manifest::Manifest;

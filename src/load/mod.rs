@@ -1,0 +1,133 @@
+//! Reading the official files named in the manifest: the data folder, checksums, and the
+//! error every loader returns (naming the file, the record and what is wrong).
+
+pub mod geojson;
+pub mod repair;
+pub mod shapefile;
+pub mod superzones;
+pub mod table;
+
+use crate::manifest::Manifest;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong while loading data. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: the file is missing. {hint}")]
+    Missing { path: String, hint: String },
+    #[error("{path}: the file is corrupt or not the published version (SHA-256 {found}, the manifest expects {expected}). {hint}")]
+    Checksum {
+        path: String,
+        expected: String,
+        found: String,
+        hint: String,
+    },
+    #[error("{path}: cannot be read: {message}")]
+    Unreadable { path: String, message: String },
+    #[error("{path}: record {record}: {message}")]
+    Record {
+        path: String,
+        record: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// The data folder, resolved against the manifest so errors can say where to get a file.
+#[derive(Debug, Clone)]
+pub struct DataDir<'m> {
+    root: PathBuf,
+    manifest: &'m Manifest,
+    verify: bool,
+}
+
+impl<'m> DataDir<'m> {
+    /// `verify`: check each file's SHA-256 against the manifest before reading it.
+    pub fn new(root: impl Into<PathBuf>, manifest: &'m Manifest, verify: bool) -> DataDir<'m> {
+        DataDir {
+            root: root.into(),
+            manifest,
+            verify,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where to get a file, for error messages.
+    pub fn hint(&self, rel: &str) -> String {
+        match self.manifest.source_of(rel) {
+            Some(s) => format!(
+                "It is part of \"{}\" ({}, {}): download it from {} and place it at {}",
+                s.title,
+                s.publisher,
+                s.licence,
+                s.url,
+                self.root.join(rel).display()
+            ),
+            None => format!("Place it at {}", self.root.join(rel).display()),
+        }
+    }
+
+    /// Checks that a manifest file exists (and its checksum, when verifying) and returns its path.
+    pub fn open(&self, rel: &str) -> Result<PathBuf, LoadError> {
+        let path = self.root.join(rel);
+        if !path.is_file() {
+            return Err(LoadError::Missing {
+                path: path.display().to_string(),
+                hint: self.hint(rel),
+            });
+        }
+        if self.verify {
+            if let Some(expected) = self.manifest.file(rel).and_then(|f| f.sha256.as_deref()) {
+                let found = sha256_file(&path)?;
+                if !found.eq_ignore_ascii_case(expected) {
+                    return Err(LoadError::Checksum {
+                        path: path.display().to_string(),
+                        expected: expected.to_string(),
+                        found,
+                        hint: self.hint(rel),
+                    });
+                }
+            }
+        }
+        Ok(path)
+    }
+
+    /// Opens a file and every manifest file that shares its stem (a shapefile's .shx, .dbf, .prj).
+    pub fn open_with_siblings(&self, rel: &str) -> Result<PathBuf, LoadError> {
+        let stem = rel.rsplit_once('.').map(|(s, _)| s).unwrap_or(rel);
+        for f in self.manifest.sources.iter().flat_map(|s| &s.files) {
+            if f.path != rel && f.path.rsplit_once('.').map(|(s, _)| s) == Some(stem) {
+                self.open(&f.path)?;
+            }
+        }
+        self.open(rel)
+    }
+}
+
+fn sha256_file(path: &Path) -> Result<String, LoadError> {
+    let unreadable = |e: std::io::Error| LoadError::Unreadable {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(unreadable)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

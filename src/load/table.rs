@@ -1,0 +1,141 @@
+//! CSV indicator tables: one value column joined by an area-code column.
+//!
+//! Failure modes: a missing key or value column, a duplicated code, or a value that is
+//! neither a number nor a recognised "missing" marker (blank, NA, n/a, .., x, *, -): each a
+//! [`LoadError`] naming the file, the record (1 = first data row) and the problem.
+
+use super::LoadError;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// One row of a joined column: record number, area code, value (None = missing/suppressed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub record: usize,
+    pub code: String,
+    pub value: Option<f64>,
+}
+
+/// Markers that publishers use for a missing or suppressed value.
+const MISSING: [&str; 8] = ["", "na", "n/a", "..", "x", "*", "-", ":"];
+
+/// Reads `column` keyed by `key` from a CSV file with a header row.
+pub fn read_column(path: &Path, key: &str, column: &str) -> Result<Vec<Row>, LoadError> {
+    let shown = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| LoadError::Unreadable {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+    let headers = reader
+        .headers()
+        .map_err(|e| LoadError::Unreadable {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+            .ok_or_else(|| LoadError::Invalid {
+                path: shown.clone(),
+                message: format!(
+                    "has no column \"{name}\" (its header has {} columns, starting {:?})",
+                    headers.len(),
+                    headers.iter().take(4).collect::<Vec<_>>()
+                ),
+            })
+    };
+    let (key_at, value_at) = (find(key)?, find(column)?);
+    let mut rows = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let record_no = i + 1;
+        let err = |message: String| LoadError::Record {
+            path: shown.clone(),
+            record: record_no,
+            message,
+        };
+        let record = record.map_err(|e| err(e.to_string()))?;
+        let code = record.get(key_at).unwrap_or("").trim().to_string();
+        if code.is_empty() {
+            return Err(err(format!("the key column \"{key}\" is empty")));
+        }
+        if !seen.insert(code.clone()) {
+            return Err(err(format!("code {code} appears more than once")));
+        }
+        let raw = record.get(value_at).unwrap_or("").trim();
+        let value = if MISSING.contains(&raw.to_ascii_lowercase().as_str()) {
+            None
+        } else {
+            let v: f64 = raw.replace(',', "").parse().map_err(|_| {
+                err(format!(
+                    "\"{column}\" for {code} is \"{raw}\", which is not a number"
+                ))
+            })?;
+            if !v.is_finite() {
+                return Err(err(format!(
+                    "\"{column}\" for {code} is not a finite number"
+                )));
+            }
+            Some(v)
+        };
+        rows.push(Row {
+            record: record_no,
+            code,
+            value,
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn temp_csv(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("atlas-table-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("t.csv");
+        std::fs::File::create(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .expect("write");
+        path
+    }
+
+    #[test]
+    fn missing_markers_become_none_and_numbers_parse() {
+        let p = temp_csv("ok", "\u{feff}code,v\nA,1.5\nB,\nC,NA\nD,\"1,234\"\n");
+        let rows = read_column(&p, "code", "v").expect("reads");
+        let values: Vec<_> = rows.iter().map(|r| r.value).collect();
+        assert_eq!(values, [Some(1.5), None, None, Some(1234.0)]);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_record_and_code() {
+        let p = temp_csv("bad", "code,v\nA,1\nB,lots\n");
+        let err = read_column(&p, "code", "v").expect_err("fails").to_string();
+        assert!(
+            err.contains("record 2") && err.contains("B") && err.contains("lots"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_code_is_refused() {
+        let p = temp_csv("dup", "code,v\nA,1\nA,2\n");
+        let err = read_column(&p, "code", "v").expect_err("fails").to_string();
+        assert!(err.contains("more than once"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let p = temp_csv("col", "code,v\nA,1\n");
+        let err = read_column(&p, "code", "w").expect_err("fails").to_string();
+        assert!(err.contains("\"w\""), "{err}");
+    }
+}

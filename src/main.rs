@@ -1,0 +1,117 @@
+//! The `london-atlas` command: `serve` the map service, `check` the data. Thin on purpose:
+//! everything it does lives in the library.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use london_atlas::http::{serve, AppState};
+use london_atlas::{Atlas, Manifest, Options};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "london-atlas",
+    version,
+    about = "London's health inequalities on one map"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Folder holding the data files named in the manifest.
+    #[arg(long = "data", env = "ATLAS_DATA", default_value = "../shared/data")]
+    data: PathBuf,
+    /// A manifest to use instead of the built-in boundaries/london.toml.
+    #[arg(long, env = "ATLAS_MANIFEST")]
+    manifest: Option<PathBuf>,
+    /// Skip the SHA-256 check of each file against the manifest.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the data and serve the API, tiles and web map.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Base URL clients reach the service at, for absolute URLs behind a proxy.
+        #[arg(long, env = "ATLAS_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Load everything and print the counts, repairs and join report.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
+    let manifest = match &args.manifest {
+        Some(p) => Manifest::from_path(p)?,
+        None => Manifest::london()?,
+    };
+    let options = Options {
+        data_dir: args.data.clone(),
+        verify_checksums: !args.no_verify,
+    };
+    Ok(Atlas::load(&manifest, &options)?)
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("london-atlas: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Check { data, json } => {
+            let atlas = load(&data)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&atlas.report)?);
+            } else {
+                print!("{}", london_atlas::report::render(&atlas));
+            }
+            Ok(())
+        }
+        Command::Serve {
+            data,
+            addr,
+            public_url,
+        } => {
+            let atlas = load(&data)?;
+            tracing::info!(seconds = atlas.report.seconds, "atlas loaded");
+            let state = AppState {
+                atlas: Arc::new(atlas),
+                public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            };
+            let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            rt.block_on(serve(addr, state, |bound| {
+                tracing::info!("London Atlas listening on http://{bound}");
+                println!("London Atlas listening on http://{bound}");
+            }))
+            .with_context(|| format!("cannot serve on {addr}"))
+        }
+    }
+}

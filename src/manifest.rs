@@ -1,0 +1,335 @@
+//! The data manifest: which files make the atlas, where each comes from (official URL,
+//! licence, attribution, checksum), which layers are built from them and which indicators
+//! are joined to which layer. The default manifest is `boundaries/london.toml`, compiled in.
+//!
+//! Failure modes: [`ManifestError`] for TOML that does not parse or refers to things it does
+//! not define (a layer's file that no source lists, an indicator on an unknown layer, ...).
+
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The manifest shipped with London Atlas.
+pub const LONDON_TOML: &str = include_str!("../boundaries/london.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("manifest {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("manifest {path}: {message}")]
+    Inconsistent { path: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    /// Attribution lines every map must show.
+    #[serde(default)]
+    pub attribution: Vec<String>,
+    #[serde(rename = "source", default)]
+    pub sources: Vec<Source>,
+    #[serde(rename = "layer", default)]
+    pub layers: Vec<LayerSpec>,
+    #[serde(rename = "indicator", default)]
+    pub indicators: Vec<IndicatorSpec>,
+}
+
+/// One published dataset and the files of it that the atlas reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    /// Where a user downloads the official data.
+    pub url: String,
+    /// Where the exact copy read here was taken from, when not from `url` itself.
+    pub via: Option<String>,
+    pub licence: String,
+    pub attribution: String,
+    #[serde(rename = "file", default)]
+    pub files: Vec<FileSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    /// Path relative to the data folder.
+    pub path: String,
+    /// Lower-case hex SHA-256 of the file as published (optional for user data).
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// ESRI shapefile; the CRS is read from the .prj (British National Grid only).
+    Shapefile,
+    /// GeoJSON FeatureCollection in WGS84 (RFC 7946).
+    Geojson,
+    /// School points (GIAS CSV with Easting/Northing) buffered into School Superzones.
+    Superzones,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub format: Format,
+    pub file: String,
+    /// Attribute holding the area code (shapefile/GeoJSON), or the school URN column.
+    pub code_field: String,
+    pub name_field: String,
+    /// Attribute holding the borough (LAD) code of the area.
+    pub borough_field: Option<String>,
+    /// Superzones: the radius around each school, metres.
+    pub radius_m: Option<f64>,
+    /// Superzones: vertices used to draw each circle.
+    pub segments: Option<usize>,
+    /// Extra text attributes to keep (shown in profiles and tiles): output name -> field.
+    #[serde(default)]
+    pub keep: std::collections::BTreeMap<String, String>,
+    /// The CRS of a shapefile without a recognisable .prj ("EPSG:27700" is the only one known).
+    pub crs: Option<String>,
+    /// The lowest zoom at which this layer is drawn in tiles.
+    pub minzoom: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Polarity {
+    HigherIsWorse,
+    LowerIsWorse,
+    Neutral,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    /// Counts: add up (apportion by overlap share where areas are cut).
+    Sum,
+    /// Rates, scores and concentrations: weighted mean.
+    Mean,
+    /// Categories such as deciles: never aggregated.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorSpec {
+    pub id: String,
+    pub title: String,
+    pub unit: String,
+    pub year: u16,
+    /// Id of a [`Source`].
+    pub source: String,
+    #[serde(default)]
+    pub description: String,
+    pub polarity: Polarity,
+    pub aggregation: Aggregation,
+    /// A limit worth marking on the map (e.g. the 40 µg/m³ NO2 annual limit).
+    pub threshold: Option<f64>,
+    /// Class breaks for choropleths.
+    #[serde(default)]
+    pub breaks: Vec<f64>,
+    #[serde(rename = "table", default)]
+    pub tables: Vec<TableSpec>,
+    #[serde(rename = "derive", default)]
+    pub derives: Vec<DeriveSpec>,
+    /// Weight for weighted means over London and for polygon summaries: an indicator id on
+    /// the same layer (e.g. population_2019), or absent for area weights.
+    pub weight: Option<String>,
+}
+
+/// A CSV column joined by area code onto a layer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub layer: String,
+    pub file: String,
+    pub key: String,
+    pub column: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeriveBy {
+    /// Group the `from` areas by their borough code onto the target layer's codes.
+    Borough,
+    /// Weight the `from` areas by the area they share with each target area.
+    Overlap,
+}
+
+/// An indicator computed for one layer from another layer's values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeriveSpec {
+    pub layer: String,
+    pub from: String,
+    pub by: DeriveBy,
+}
+
+impl Manifest {
+    /// The compiled-in London manifest.
+    pub fn london() -> Result<Manifest, ManifestError> {
+        Manifest::parse(LONDON_TOML, "boundaries/london.toml")
+    }
+
+    /// Reads a manifest file.
+    pub fn from_path(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Manifest::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and cross-checks a manifest; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        manifest
+            .check()
+            .map_err(|message| ManifestError::Inconsistent {
+                path: origin.to_string(),
+                message,
+            })?;
+        Ok(manifest)
+    }
+
+    /// The source that lists `path`, if any.
+    pub fn source_of(&self, path: &str) -> Option<&Source> {
+        self.sources
+            .iter()
+            .find(|s| s.files.iter().any(|f| f.path == path))
+    }
+
+    pub fn file(&self, path: &str) -> Option<&FileSpec> {
+        self.sources
+            .iter()
+            .flat_map(|s| &s.files)
+            .find(|f| f.path == path)
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut files = HashSet::new();
+        for f in self.sources.iter().flat_map(|s| &s.files) {
+            if !files.insert(f.path.as_str()) {
+                return Err(format!("file {} is listed twice", f.path));
+            }
+        }
+        let mut layers = HashSet::new();
+        for l in &self.layers {
+            if !layers.insert(l.id.as_str()) {
+                return Err(format!("layer {} is defined twice", l.id));
+            }
+            if !files.contains(l.file.as_str()) {
+                return Err(format!(
+                    "layer {} reads {}, which no [[source]] lists",
+                    l.id, l.file
+                ));
+            }
+        }
+        let mut indicators = HashSet::new();
+        for i in &self.indicators {
+            if !indicators.insert(i.id.as_str()) {
+                return Err(format!("indicator {} is defined twice", i.id));
+            }
+            if self.source(&i.source).is_none() {
+                return Err(format!(
+                    "indicator {} names unknown source {}",
+                    i.id, i.source
+                ));
+            }
+            for t in &i.tables {
+                if !layers.contains(t.layer.as_str()) {
+                    return Err(format!(
+                        "indicator {} joins to unknown layer {}",
+                        i.id, t.layer
+                    ));
+                }
+                if !files.contains(t.file.as_str()) {
+                    return Err(format!(
+                        "indicator {} reads {}, which no [[source]] lists",
+                        i.id, t.file
+                    ));
+                }
+            }
+            for d in &i.derives {
+                for l in [&d.layer, &d.from] {
+                    if !layers.contains(l.as_str()) {
+                        return Err(format!(
+                            "indicator {} derives with unknown layer {}",
+                            i.id, l
+                        ));
+                    }
+                }
+                if i.aggregation == Aggregation::None {
+                    return Err(format!(
+                        "indicator {} has aggregation none and cannot be derived",
+                        i.id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_london_manifest_parses_and_is_consistent() {
+        let m = Manifest::london().expect("london manifest");
+        let ids: Vec<_> = m.layers.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["boroughs", "lsoa11", "lsoa21", "superzones"]);
+        for id in [
+            "imd2019_score",
+            "imd2019_decile",
+            "imd2025_score",
+            "imd2025_decile",
+        ] {
+            assert!(m.indicators.iter().any(|i| i.id == id), "{id}");
+        }
+        for s in &m.sources {
+            assert!(
+                s.url.starts_with("https://"),
+                "{} has no official URL",
+                s.id
+            );
+        }
+    }
+
+    #[test]
+    fn a_layer_reading_an_unlisted_file_is_refused() {
+        let text = r#"
+name = "t"
+[[layer]]
+id = "a"
+title = "A"
+format = "shapefile"
+file = "nowhere.shp"
+code_field = "C"
+name_field = "N"
+"#;
+        let err = Manifest::parse(text, "t.toml").expect_err("must fail");
+        assert!(err.to_string().contains("nowhere.shp"), "{err}");
+    }
+}

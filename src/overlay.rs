@@ -1,0 +1,165 @@
+//! Overlap of a geometry with a layer's areas, in EPSG:27700: the R-tree narrows candidates,
+//! geo's boolean intersection measures the shared area exactly.
+
+use crate::layer::Layer;
+use geo::{
+    Area as _, BooleanOps, BoundingRect, Coord, IsConvex, LineString, MultiPolygon, Winding,
+};
+
+/// One area's share of an overlap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Overlap {
+    /// Index of the area in its layer.
+    pub area: usize,
+    /// Shared area in m².
+    pub overlap_m2: f64,
+}
+
+/// Every area of `layer` that shares a positive area with `geometry`, with that area.
+/// `geometry` must be valid (areas of a layer always are; query polygons are checked).
+pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
+    let Some(r) = geometry.bounding_rect() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Overlap> = layer
+        .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
+        .filter_map(|i| {
+            let area = &layer.areas[i];
+            let overlap_m2 = shared_area(geometry, &area.geometry);
+            (overlap_m2 > 0.0).then_some(Overlap {
+                area: i,
+                overlap_m2,
+            })
+        })
+        .collect();
+    out.sort_by_key(|o| o.area);
+    out
+}
+
+/// Area shared by two valid multipolygons, m². When `a` is one convex ring (a School
+/// Superzone circle) the other is clipped against it ring by ring (Sutherland–Hodgman), whose
+/// output has exactly the intersection's area even for concave rings and holes; otherwise
+/// geo's boolean intersection is used.
+pub fn shared_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+    if let [only] = a.0.as_slice() {
+        if only.interiors().is_empty() && only.exterior().is_convex() {
+            return convex_clip_area(b, only.exterior());
+        }
+    }
+    a.intersection(b).unsigned_area()
+}
+
+/// Area of `subject` inside the convex ring `clip`.
+fn convex_clip_area(subject: &MultiPolygon<f64>, clip: &LineString<f64>) -> f64 {
+    let mut edges: Vec<(Coord<f64>, Coord<f64>)> = clip.lines().map(|l| (l.start, l.end)).collect();
+    if LineString::new(clip.0.clone()).is_cw() {
+        edges = edges.into_iter().rev().map(|(s, e)| (e, s)).collect();
+    }
+    let mut total = 0.0;
+    for poly in &subject.0 {
+        total += ring_clip_area(poly.exterior(), &edges).abs();
+        for hole in poly.interiors() {
+            total -= ring_clip_area(hole, &edges).abs();
+        }
+    }
+    total.max(0.0)
+}
+
+/// Signed area of a ring clipped by a counter-clockwise convex polygon given as edges.
+fn ring_clip_area(ring: &LineString<f64>, edges: &[(Coord<f64>, Coord<f64>)]) -> f64 {
+    let mut pts: Vec<Coord<f64>> = ring.0.clone();
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    let inside = |p: Coord<f64>, (a, b): (Coord<f64>, Coord<f64>)| {
+        (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) >= 0.0
+    };
+    let cut = |p: Coord<f64>, q: Coord<f64>, (a, b): (Coord<f64>, Coord<f64>)| {
+        let (d1x, d1y) = (q.x - p.x, q.y - p.y);
+        let (d2x, d2y) = (b.x - a.x, b.y - a.y);
+        let den = d1x * d2y - d1y * d2x;
+        if den == 0.0 {
+            return p;
+        }
+        let t = ((a.x - p.x) * d2y - (a.y - p.y) * d2x) / den;
+        Coord {
+            x: p.x + t * d1x,
+            y: p.y + t * d1y,
+        }
+    };
+    let mut next = Vec::with_capacity(pts.len() + 8);
+    for &edge in edges {
+        if pts.is_empty() {
+            return 0.0;
+        }
+        next.clear();
+        for k in 0..pts.len() {
+            let (p, q) = (pts[k], pts[(k + 1) % pts.len()]);
+            match (inside(p, edge), inside(q, edge)) {
+                (true, true) => next.push(q),
+                (true, false) => next.push(cut(p, q, edge)),
+                (false, true) => {
+                    next.push(cut(p, q, edge));
+                    next.push(q);
+                }
+                (false, false) => {}
+            }
+        }
+        std::mem::swap(&mut pts, &mut next);
+    }
+    let n = pts.len();
+    (0..n)
+        .map(|k| pts[k].x * pts[(k + 1) % n].y - pts[(k + 1) % n].x * pts[k].y)
+        .sum::<f64>()
+        / 2.0
+}
+
+/// `overlaps` for every area of `targets`, spread over the machine's cores.
+pub fn layer_overlaps(targets: &Layer, from: &Layer) -> Vec<Vec<Overlap>> {
+    let n = targets.areas.len();
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = n.div_ceil(threads).max(1);
+    let mut out = vec![Vec::new(); n];
+    std::thread::scope(|s| {
+        for (c, slot) in out.chunks_mut(chunk).enumerate() {
+            s.spawn(move || {
+                for (k, o) in slot.iter_mut().enumerate() {
+                    *o = overlaps(&targets.areas[c * chunk + k].geometry, from);
+                }
+            });
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::superzones::circle;
+    use geo::wkt;
+
+    #[test]
+    fn convex_clipping_agrees_with_boolean_intersection_on_a_concave_holed_polygon() {
+        let subject: MultiPolygon<f64> = MultiPolygon::new(vec![wkt!(POLYGON(
+            (0. 0., 1000. 0., 1000. 1000., 500. 400., 0. 1000., 0. 0.),
+            (100. 100., 100. 200., 200. 200., 200. 100., 100. 100.)
+        ))]);
+        for (x, y) in [
+            (150.0, 150.0),
+            (500.0, 500.0),
+            (900.0, 100.0),
+            (5000.0, 5000.0),
+        ] {
+            let c = MultiPolygon::new(vec![circle(x, y, 400.0, 64)]);
+            let fast = shared_area(&c, &subject);
+            let exact = c.intersection(&subject).unsigned_area();
+            assert!(
+                (fast - exact).abs() <= 1e-6 * exact.max(1.0),
+                "at {x},{y}: {fast} vs {exact}"
+            );
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Questions planners ask of the atlas, answered in British National Grid on the original
+//! geometry: which areas contain a point, what a drawn polygon touches and adds up to, which
+//! areas break a rule, and one area's profile against London.
+
+pub mod point;
+pub mod polygon;
+pub mod profile;
+pub mod select;
+
+/// Bad input to a query. Every message is a sentence naming the problem, fit for a user.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    BadParameter(String),
+    #[error("unknown layer \"{0}\"; the layers are {1}")]
+    UnknownLayer(String, String),
+    #[error("unknown indicator \"{indicator}\" for layer {layer}; it has {available}")]
+    UnknownIndicator {
+        indicator: String,
+        layer: String,
+        available: String,
+    },
+    #[error("layer {layer} has no area with code \"{code}\"")]
+    UnknownArea { layer: String, code: String },
+    #[error("{0}")]
+    BadGeometry(String),
+    #[error("the polygon has {count} vertices; the limit is {max}")]
+    TooManyVertices { count: usize, max: usize },
+}
+
+impl QueryError {
+    /// True for lookups of things that do not exist (HTTP 404), false for malformed input.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            QueryError::UnknownArea { .. } | QueryError::UnknownLayer(..)
+        )
+    }
+}
+
+use crate::atlas::Atlas;
+use crate::layer::Layer;
+
+impl Atlas {
+    /// The layer with this id, or an error listing the layers.
+    pub fn require_layer(&self, id: &str) -> Result<&Layer, QueryError> {
+        self.layer(id).ok_or_else(|| {
+            QueryError::UnknownLayer(
+                id.to_string(),
+                self.layers
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })
+    }
+}

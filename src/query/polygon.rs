@@ -1,0 +1,209 @@
+//! What a drawn polygon touches and adds up to. The GeoJSON polygon (WGS84) is checked,
+//! moved into British National Grid and intersected exactly with every layer's areas; the
+//! summary apportions counts by the share of each area inside the polygon and weights means
+//! by apportioned population (or by overlap area where no population is known).
+
+use super::QueryError;
+use crate::atlas::Atlas;
+use crate::load::geojson::{polygonal_to_bng, position_count, Coords};
+use crate::load::repair::invalidity;
+use crate::manifest::Aggregation;
+use crate::overlay::{overlaps, Overlap};
+use geo::{Area as _, BoundingRect, MultiPolygon};
+use geojson::GeoJson;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Most vertices a query polygon may have.
+pub const MAX_VERTICES: usize = 20_000;
+
+/// One area a polygon touches.
+#[derive(Debug, Clone, Serialize)]
+pub struct Touched {
+    pub code: String,
+    pub name: String,
+    pub borough: Option<String>,
+    pub overlap_m2: f64,
+    /// Share of the area that lies inside the polygon (0..1).
+    pub overlap_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryValue {
+    pub value: f64,
+    pub method: String,
+    pub layer: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Residents (mid-2019), apportioned by overlap share.
+    pub population: Option<f64>,
+    pub indicators: BTreeMap<String, SummaryValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolygonAnswer {
+    pub area_m2: f64,
+    pub layers: BTreeMap<String, Vec<Touched>>,
+    pub summary: Summary,
+}
+
+/// Parses a request body: a GeoJSON Polygon or MultiPolygon, or a Feature of one, in WGS84.
+/// Returns it in British National Grid, checked for validity and size.
+pub fn parse_polygon(body: &[u8], max_vertices: usize) -> Result<MultiPolygon<f64>, QueryError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| QueryError::BadGeometry("the body is not UTF-8 text".into()))?;
+    if text.trim().is_empty() {
+        return Err(QueryError::BadGeometry(
+            "the body is empty; send a GeoJSON Polygon or MultiPolygon".into(),
+        ));
+    }
+    let gj: GeoJson = text
+        .parse()
+        .map_err(|e| QueryError::BadGeometry(format!("the body is not valid GeoJSON: {e}")))?;
+    let geometry = match gj {
+        GeoJson::Geometry(g) => g,
+        GeoJson::Feature(f) => f.geometry.ok_or_else(|| QueryError::BadGeometry("the Feature has no geometry".into()))?,
+        GeoJson::FeatureCollection(_) => {
+            return Err(QueryError::BadGeometry(
+                "the body is a FeatureCollection; send one Polygon or MultiPolygon (or a Feature of one)".into(),
+            ))
+        }
+    };
+    let count = position_count(&geometry.value);
+    if count > max_vertices {
+        return Err(QueryError::TooManyVertices {
+            count,
+            max: max_vertices,
+        });
+    }
+    let mp = polygonal_to_bng(&geometry.value, Coords::Wgs84).map_err(QueryError::BadGeometry)?;
+    if let Some(r) = mp.bounding_rect() {
+        // The grid's own domain: beyond it the transform (and the question) make no sense.
+        if r.min().x < -100_000.0
+            || r.max().x > 800_000.0
+            || r.min().y < -100_000.0
+            || r.max().y > 1_400_000.0
+        {
+            return Err(QueryError::BadGeometry(
+                "the polygon reaches beyond Great Britain; queries are answered in British National Grid, which covers Great Britain only".into(),
+            ));
+        }
+    }
+    if let Some(problem) = invalidity(&mp) {
+        return Err(QueryError::BadGeometry(format!(
+            "the polygon is not valid ({problem}); draw it without crossing or touching edges"
+        )));
+    }
+    if mp.unsigned_area() <= 0.0 {
+        return Err(QueryError::BadGeometry("the polygon has no area".into()));
+    }
+    Ok(mp)
+}
+
+impl Atlas {
+    /// Everything a valid British National Grid polygon touches, and what it adds up to.
+    pub fn query_polygon(&self, polygon: &MultiPolygon<f64>) -> PolygonAnswer {
+        let per_layer: Vec<Vec<Overlap>> =
+            self.layers.iter().map(|l| overlaps(polygon, l)).collect();
+        let layers = self
+            .layers
+            .iter()
+            .zip(&per_layer)
+            .map(|(layer, ovs)| {
+                let rows = ovs
+                    .iter()
+                    .map(|o| {
+                        let a = &layer.areas[o.area];
+                        Touched {
+                            code: a.code.clone(),
+                            name: a.name.clone(),
+                            borough: a.borough.clone(),
+                            overlap_m2: o.overlap_m2,
+                            overlap_share: if a.area_m2 > 0.0 {
+                                (o.overlap_m2 / a.area_m2).min(1.0)
+                            } else {
+                                0.0
+                            },
+                        }
+                    })
+                    .collect();
+                (layer.id.clone(), rows)
+            })
+            .collect();
+        let summary = self.summarise(&per_layer);
+        PolygonAnswer {
+            area_m2: polygon.unsigned_area(),
+            layers,
+            summary,
+        }
+    }
+
+    /// Apportioned totals and weighted means over the overlaps of each indicator's base layer.
+    pub(crate) fn summarise(&self, per_layer: &[Vec<Overlap>]) -> Summary {
+        let mut indicators = BTreeMap::new();
+        for ind in &self.indicators {
+            if ind.aggregation == Aggregation::None {
+                continue;
+            }
+            let Some(li) = self.layers.iter().position(|l| l.id == ind.base_layer) else {
+                continue;
+            };
+            let layer = &self.layers[li];
+            let weight = ind
+                .weight
+                .as_deref()
+                .filter(|w| layer.columns.contains_key(*w));
+            let (mut num, mut den, mut any) = (0.0, 0.0, false);
+            for o in &per_layer[li] {
+                let Some(v) = layer.value(&ind.id, o.area) else {
+                    continue;
+                };
+                let a = layer.areas[o.area].area_m2;
+                let share = if a > 0.0 {
+                    (o.overlap_m2 / a).min(1.0)
+                } else {
+                    0.0
+                };
+                let w = match (ind.aggregation, weight) {
+                    (Aggregation::Sum, _) => 1.0,
+                    (_, Some(w)) => match layer.value(w, o.area) {
+                        Some(wv) => wv * share,
+                        None => continue,
+                    },
+                    (_, None) => o.overlap_m2,
+                };
+                let v = if ind.aggregation == Aggregation::Sum {
+                    v * share
+                } else {
+                    v
+                };
+                num += v * w;
+                den += w;
+                any = true;
+            }
+            if !any || (ind.aggregation == Aggregation::Mean && den <= 0.0) {
+                continue;
+            }
+            let (value, method) = match (ind.aggregation, weight) {
+                (Aggregation::Sum, _) => (num, format!("sum of {} values apportioned by the share of each area inside", layer.id)),
+                (_, Some(w)) => (num / den, format!("mean of {} values weighted by {w} apportioned by overlap share", layer.id)),
+                (_, None) => (num / den, format!("mean of {} values weighted by overlap area (no population for this geography)", layer.id)),
+            };
+            indicators.insert(
+                ind.id.clone(),
+                SummaryValue {
+                    value,
+                    method,
+                    layer: layer.id.clone(),
+                },
+            );
+        }
+        let population = indicators.get("population_2019").map(|s| s.value);
+        Summary {
+            population,
+            indicators,
+        }
+    }
+}

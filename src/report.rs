@@ -1,0 +1,94 @@
+//! The human-readable load report printed by `london-atlas check`.
+
+use crate::atlas::Atlas;
+use std::fmt::Write;
+
+/// Counts, repairs, join gaps and the school list, as plain text.
+pub fn render(atlas: &Atlas) -> String {
+    let r = &atlas.report;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} atlas loaded in {:.2} s", atlas.name, r.seconds);
+    let _ = writeln!(out, "\nlayers:");
+    for l in &r.layers {
+        let _ = writeln!(out, "  {:<11} {:>5} areas  ({})", l.id, l.count, l.file);
+        for rep in &l.repaired {
+            let _ = writeln!(
+                out,
+                "      repaired {}: {}; area {:.1} -> {:.1} m², {} part(s)",
+                rep.code, rep.problem, rep.area_before_m2, rep.area_after_m2, rep.parts_after
+            );
+        }
+    }
+    if let Some(s) = &r.schools {
+        let _ = writeln!(
+            out,
+            "\nschools: {} rows, {} open, {} closed; {} open without coordinates {:?}",
+            s.rows,
+            s.open,
+            s.closed,
+            s.open_without_coordinates.len(),
+            s.open_without_coordinates
+        );
+    }
+    let _ = writeln!(out, "\njoins (indicator -> layer: matched/rows; codes matching no area; areas without a value):");
+    for j in &r.joins {
+        let _ = writeln!(
+            out,
+            "  {:<22} -> {:<9} {:>5}/{:<5} unmatched {:<4} without value {:<4}{}",
+            j.indicator,
+            j.layer,
+            j.matched,
+            j.rows,
+            j.unmatched_codes.len(),
+            j.areas_without_value.len(),
+            sample(&j.unmatched_codes, &j.areas_without_value)
+        );
+    }
+    let _ = writeln!(out, "\nindicators (London figure):");
+    for i in &atlas.indicators {
+        let london = i
+            .london
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>12} {:<7} on {}",
+            i.id,
+            london,
+            i.unit,
+            i.layers.join(", ")
+        );
+    }
+    out
+}
+
+fn sample(unmatched: &[String], without: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !unmatched.is_empty() {
+        parts.push(format!(
+            "unmatched e.g. {}",
+            unmatched
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    if !without.is_empty() {
+        parts.push(format!(
+            "no value e.g. {}",
+            without
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", parts.join("; "))
+    }
+}
