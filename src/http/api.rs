@@ -239,3 +239,14 @@ fn csv_response(sel: &Selection) -> Result<Response, ApiError> {
     )
         .into_response())
 }
+
+pub async fn search(State(s): State<AppState>, q: Params) -> Result<Json<Value>, ApiError> {
+    let p = params(q)?;
+    let text = required(
+        &p,
+        "q",
+        "a borough, LSOA name or code, school name, or \"lon, lat\"",
+    )?;
+    let answer = s.atlas.search(text)?;
+    Ok(Json(serde_json::to_value(answer).unwrap_or(Value::Null)))
+}

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/query", post(api::query))
         .route("/api/areas/{layer}/{code}", get(api::area))
         .route("/api/select", get(api::select))
+        .route("/api/search", get(api::search))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

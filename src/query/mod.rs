@@ -5,6 +5,7 @@
 pub mod point;
 pub mod polygon;
 pub mod profile;
+pub mod search;
 pub mod select;
 
 /// Bad input to a query. Every message is a sentence naming the problem, fit for a user.
