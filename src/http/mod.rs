@@ -26,6 +26,13 @@ pub struct AppState {
     pub public_url: Option<String>,
 }
 
+impl AppState {
+    /// State with defaults for everything but the atlas (tests, benches, embedding).
+    pub fn new(atlas: Arc<Atlas>) -> AppState {
+        AppState { atlas, public_url: None }
+    }
+}
+
 /// The full router.
 pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
