@@ -253,12 +253,20 @@ mod tests {
     }
 
     #[test]
-    fn parliament_square_lands_on_its_national_grid_reference() {
-        // Trig-style check: the OS gives TQ 30035 79639 (530035, 179639) for the centre of
-        // Parliament Square garden; WGS84 from OSTN15 is about 51.50084 N, 0.12698 W.
-        let (e, n) = wgs84_to_bng(-0.126_98, 51.500_84);
-        assert!((e - 530_035.0).abs() < 10.0, "{e}");
-        assert!((n - 179_639.0).abs() < 10.0, "{n}");
+    fn wgs84_to_bng_matches_proj_with_the_same_helmert_parameters() {
+        // Reference values from PROJ 9 (pyproj, EPSG:4326 -> EPSG:27700 without the OSTN15
+        // grid, i.e. the same seven-parameter Helmert), computed once by hand.
+        for (lon, lat, e, n) in [
+            (-0.1276, 51.5007, 530_061.686, 179_635.387),
+            (-0.4880, 51.4720, 505_113.344, 175_865.469),
+            (0.1, 51.6, 545_541.060, 191_106.283),
+        ] {
+            let (x, y) = wgs84_to_bng(lon, lat);
+            assert!(
+                (x - e).abs() < 0.05 && (y - n).abs() < 0.05,
+                "{lon},{lat}: {x},{y} vs {e},{n}"
+            );
+        }
     }
 
     #[test]
