@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod overlay;
 pub mod query;
 pub mod report;
+pub mod tiles;
 
 pub use atlas::{Atlas, AtlasError, Options};
 pub use manifest::Manifest;

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use london_atlas::http::{serve, AppState};
+use london_atlas::tiles::{TileStore, Tileset};
 use london_atlas::{Atlas, Manifest, Options};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +47,11 @@ enum Command {
         #[arg(long, env = "ATLAS_PUBLIC_URL")]
         public_url: Option<String>,
     },
+    /// Write files: `export tiles DIR` writes z/x/y.mvt and metadata.json.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// Load everything and print the counts, repairs and join report.
     Check {
         #[command(flatten)]
@@ -53,6 +59,24 @@ enum Command {
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A tileset as z/x/y.mvt files (uncompressed) plus metadata.json, for static hosting.
+    Tiles {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Folder to write into (created if missing).
+        dir: PathBuf,
+        /// Tileset: a layer id (boroughs, lsoa11, lsoa21, superzones) or atlas.
+        #[arg(long, default_value = "atlas")]
+        layer: String,
+        #[arg(long, default_value_t = 0)]
+        minzoom: u8,
+        #[arg(long, default_value_t = london_atlas::tiles::MAX_ZOOM)]
+        maxzoom: u8,
     },
 }
 
@@ -95,6 +119,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Export {
+            what:
+                ExportCommand::Tiles {
+                    data,
+                    dir,
+                    layer,
+                    minzoom,
+                    maxzoom,
+                },
+        } => {
+            let atlas = Arc::new(load(&data)?);
+            let store = TileStore::new(atlas);
+            let t = store.tileset(&layer)?;
+            let started = std::time::Instant::now();
+            let s = london_atlas::tiles::export::export(&store, t, &dir, minzoom, maxzoom)?;
+            println!(
+                "wrote {} tiles ({} bytes, {} empty skipped) and metadata.json to {} in {:.1} s",
+                s.tiles,
+                s.bytes,
+                s.empty,
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Serve {
             data,
             addr,
@@ -103,9 +152,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let atlas = load(&data)?;
             tracing::info!(seconds = atlas.report.seconds, "atlas loaded");
             let state = AppState {
-                atlas: Arc::new(atlas),
                 public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+                ..AppState::new(Arc::new(atlas))
             };
+            // Tiles are built lazily; warm the composite tileset's low zooms meanwhile.
+            let store = state.tiles.clone();
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                match store.warm(Tileset::Atlas, 10) {
+                    Ok(n) => tracing::info!(
+                        tiles = n,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "tiles warmed"
+                    ),
+                    Err(e) => tracing::warn!("warming tiles failed: {e}"),
+                }
+            });
             let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             rt.block_on(serve(addr, state, |bound| {
                 tracing::info!("London Atlas listening on http://{bound}");

@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod errors;
+pub mod tiles;
 
 use crate::atlas::Atlas;
+use crate::tiles::TileStore;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post};
@@ -24,12 +26,19 @@ pub struct AppState {
     pub atlas: Arc<Atlas>,
     /// Base URL clients reach the service at (for absolute URLs), without trailing slash.
     pub public_url: Option<String>,
+    /// Vector tiles of the atlas, built lazily and cached in memory.
+    pub tiles: Arc<TileStore>,
 }
 
 impl AppState {
     /// State with defaults for everything but the atlas (tests, benches, embedding).
     pub fn new(atlas: Arc<Atlas>) -> AppState {
-        AppState { atlas, public_url: None }
+        let tiles = Arc::new(TileStore::new(atlas.clone()));
+        AppState {
+            atlas,
+            public_url: None,
+            tiles,
+        }
     }
 }
 
@@ -48,6 +57,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/areas/{layer}/{code}", get(api::area))
         .route("/api/select", get(api::select))
         .route("/api/search", get(api::search))
+        .route("/tiles/{file}", get(tiles::tilejson_doc))
+        .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
+        .route("/styles/{file}", get(tiles::style_doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,0 +1,208 @@
+//! Tile endpoints: `GET /tiles/{tileset}/{z}/{x}/{y}.mvt` (also `.pbf`, for GDAL),
+//! `GET /tiles/{tileset}.json` (TileJSON 3.0.0) and `GET /styles/{indicator}.json` (MapLibre
+//! style). Tiles come from the in-memory [`TileStore`](crate::tiles::TileStore) with gzip and
+//! strong ETags precomputed: 304 on a matching If-None-Match, gzip only when accepted,
+//! `Vary: Accept-Encoding`, an empty tile is 204.
+//!
+//! Failure modes: unknown tileset or indicator -> 404, a z/x/y that is not a number or lies
+//! outside the pyramid -> 400, each with a JSON `{"error"}` naming the bad part; an encoder
+//! fault -> 500.
+
+use super::errors::ApiError;
+use super::AppState;
+use crate::tiles::{style, tilejson, EncodedTile, TileError, TileId};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::sync::Arc;
+
+/// Cache lifetime announced for tiles, TileJSON and styles.
+pub const CACHE_CONTROL: &str = "public, max-age=3600";
+/// MVT media type (vector-tile-spec 2.1).
+pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> ApiError {
+        let status = match &e {
+            TileError::UnknownTileset { .. } => StatusCode::NOT_FOUND,
+            TileError::Grid(_) => StatusCode::BAD_REQUEST,
+            TileError::Mvt(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+/// The absolute base URL for links: `--public-url`, else `http://<Host>`.
+fn base_url(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(u) = &state.public_url {
+        return Ok(u.clone());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && !h.contains(['/', ' ']))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "the request has no usable Host header, so absolute URLs cannot be built \
+                 (start the server with --public-url)",
+            )
+        })?;
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|s| *s == "https")
+        .unwrap_or("http");
+    Ok(format!("{scheme}://{host}"))
+}
+
+fn with_cache_headers(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    r
+}
+
+/// `GET /tiles/{tileset}.json`
+pub async fn tilejson_doc(
+    State(s): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let name = file.strip_suffix(".json").ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no such endpoint: /tiles/{file} (TileJSON is at /tiles/{{tileset}}.json)"
+        ))
+    })?;
+    let t = s.tiles.tileset(name)?;
+    let base = base_url(&s, &headers)?;
+    let store = s.tiles.clone();
+    let tj = tokio::task::spawn_blocking(move || tilejson::tilejson(&store, t, &base))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(with_cache_headers(Json(tj).into_response()))
+}
+
+/// `GET /styles/{indicator}.json`
+pub async fn style_doc(
+    State(s): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = file.strip_suffix(".json").ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no such endpoint: /styles/{file} (styles are at /styles/{{indicator}}.json)"
+        ))
+    })?;
+    let base = base_url(&s, &headers)?;
+    let store = s.tiles.clone();
+    let id = id.to_string();
+    let doc = tokio::task::spawn_blocking(move || style::style(&store, &id, &base))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    Ok(with_cache_headers(Json(doc).into_response()))
+}
+
+fn parse_coord(raw: &str, name: &str) -> Result<u32, ApiError> {
+    raw.parse::<u32>().map_err(|_| {
+        ApiError::bad_request(format!(
+            "tile {name} must be a whole number of 0 or more, got \"{raw}\""
+        ))
+    })
+}
+
+/// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`
+pub async fn tile(
+    State(s): State<AppState>,
+    Path((name, z, x, file)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let y = file
+        .strip_suffix(".mvt")
+        .or_else(|| file.strip_suffix(".pbf"))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no such tile file \"{file}\": tiles are /tiles/{{tileset}}/{{z}}/{{x}}/{{y}}.mvt"
+            ))
+        })?;
+    let t = s.tiles.tileset(&name)?;
+    let id = TileId::new(
+        parse_coord(&z, "z")?,
+        parse_coord(&x, "x")?,
+        parse_coord(y, "y")?,
+    )
+    .map_err(TileError::from)?;
+    let store = s.tiles.clone();
+    let got = tokio::task::spawn_blocking(move || store.get(t, id))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    Ok(respond(got, &headers))
+}
+
+/// True when the client accepts gzip (`Accept-Encoding: gzip` or `*` with q > 0).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .filter_map(|q| q.trim().parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            (coding == "gzip" || coding == "*") && q > 0.0
+        })
+}
+
+/// True when If-None-Match names `etag` (weak comparison, as RFC 9110 asks) or is `*`.
+pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+}
+
+fn respond(tile: Option<Arc<EncodedTile>>, headers: &HeaderMap) -> Response {
+    let mut r = match tile {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(t) => {
+            let gzip = accepts_gzip(headers);
+            let (etag, body) = if gzip {
+                (&t.etag_gzip, t.gzip.clone())
+            } else {
+                (&t.etag, t.raw.clone())
+            };
+            let mut r = if etag_matches(headers, etag) {
+                StatusCode::NOT_MODIFIED.into_response()
+            } else {
+                let mut r = Response::new(Body::from(body));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(MVT_MEDIA_TYPE),
+                );
+                if gzip {
+                    r.headers_mut()
+                        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                }
+                r
+            };
+            if let Ok(v) = HeaderValue::from_str(etag) {
+                r.headers_mut().insert(header::ETAG, v);
+            }
+            r
+        }
+    };
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    with_cache_headers(r)
+}

@@ -1,0 +1,108 @@
+//! Export of a tileset to a directory for static hosting and comparison: `z/x/y.mvt`
+//! (uncompressed MVT, so a plain static server and GDAL read them as they are) and a
+//! `metadata.json` in the MBTiles metadata form GDAL's MVT driver reads (name, format,
+//! bounds, center, zooms and `json` = vector_layers + tilestats).
+//!
+//! Failure modes: [`ExportError::Io`] naming the file that could not be written, and the
+//! tile errors of [`super::TileError`]. Empty tiles are not written.
+
+use super::cache::{TileStore, Tileset};
+use super::grid::MAX_ZOOM;
+use super::tilejson::tilejson;
+use super::TileError;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tile(#[from] TileError),
+    #[error("zoom range {min}..={max} is empty or beyond {MAX_ZOOM}")]
+    Zooms { min: u8, max: u8 },
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub tiles: usize,
+    pub empty: usize,
+    pub bytes: u64,
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    std::fs::write(path, bytes).map_err(io)
+}
+
+/// Writes tileset `t` from `minzoom` to `maxzoom` (each clamped to the tileset's range)
+/// under `dir`.
+pub fn export(
+    store: &TileStore,
+    t: Tileset,
+    dir: &Path,
+    minzoom: u8,
+    maxzoom: u8,
+) -> Result<ExportSummary, ExportError> {
+    let min = minzoom.max(store.minzoom(t));
+    let max = maxzoom.min(MAX_ZOOM);
+    if min > max {
+        return Err(ExportError::Zooms { min, max });
+    }
+    let mut summary = ExportSummary::default();
+    for z in min..=max {
+        for tile in store.tiles_at(t, z) {
+            match store.get(t, tile)? {
+                Some(enc) => {
+                    let path = dir
+                        .join(tile.z.to_string())
+                        .join(tile.x.to_string())
+                        .join(format!("{}.mvt", tile.y));
+                    write(&path, &enc.raw)?;
+                    summary.tiles += 1;
+                    summary.bytes += enc.raw.len() as u64;
+                }
+                None => summary.empty += 1,
+            }
+        }
+    }
+    let tj = tilejson(store, t, "");
+    let b = tj
+        .bounds
+        .map(|b| [b.left, b.bottom, b.right, b.top])
+        .unwrap_or_default();
+    let c = tj
+        .center
+        .map(|c| (c.longitude, c.latitude))
+        .unwrap_or_default();
+    let inner = json!({
+        "vector_layers": tj.vector_layers,
+        "tilestats": tj.other.get("tilestats"),
+    });
+    let meta = json!({
+        "name": tj.name,
+        "description": tj.description,
+        "attribution": tj.attribution,
+        "version": 2,
+        "type": "overlay",
+        "format": "pbf",
+        "minzoom": min.to_string(),
+        "maxzoom": max.to_string(),
+        "bounds": format!("{},{},{},{}", b[0], b[1], b[2], b[3]),
+        "center": format!("{},{},{}", c.0, c.1, min.max(10).min(max)),
+        "json": inner.to_string(),
+    });
+    let text = serde_json::to_vec_pretty(&meta).unwrap_or_default();
+    write(&dir.join("metadata.json"), &text)?;
+    Ok(summary)
+}

@@ -1,0 +1,41 @@
+//! Vector tiles: every layer of the atlas as Mapbox Vector Tiles (MVT 2.1), one tileset per
+//! layer plus the composite `atlas` tileset carrying all of them, with TileJSON 3.0.0, a
+//! MapLibre choropleth style per indicator and a z/x/y directory export.
+//!
+//! Pipeline (per layer): [`topology`] (shared borders as arcs, Web Mercator, once) ->
+//! [`simplify`] (each arc once per zoom, snapped to the zoom's pixel grid, areas rebuilt and
+//! made valid) -> [`clip`] (one tile, buffered) -> [`mvt`] (encode) -> [`cache`] (gzip, ETag,
+//! kept in memory).
+
+pub mod cache;
+pub mod clip;
+pub mod export;
+pub mod grid;
+pub mod mvt;
+pub mod simplify;
+pub mod style;
+pub mod tilejson;
+pub mod topology;
+
+pub use cache::{EncodedTile, TileStore, Tileset};
+pub use grid::{GridError, TileId, BUFFER, EXTENT, MAX_ZOOM};
+
+/// Name of the composite tileset that carries every layer.
+pub const ATLAS_TILESET: &str = "atlas";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error("unknown tileset \"{name}\": tilesets are {known}")]
+    UnknownTileset { name: String, known: String },
+    #[error(transparent)]
+    Grid(#[from] GridError),
+    #[error(transparent)]
+    Mvt(#[from] mvt::MvtError),
+}
+
+impl TileError {
+    /// True when the error is the client's (unknown tileset, tile outside the pyramid).
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, TileError::Mvt(_))
+    }
+}

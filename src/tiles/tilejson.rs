@@ -1,0 +1,132 @@
+//! TileJSON 3.0.0 for each tileset (with the `tilejson` crate): absolute tile URLs, one
+//! `vector_layers` entry per MVT layer with every field described in words, bounds, center,
+//! zoom range and the atlas's attribution lines; plus a `tilestats` block (types of every
+//! field) that GDAL's MVT driver reads to type its fields.
+//!
+//! Failure modes: none; the caller has already resolved the tileset.
+
+use super::cache::{TileStore, Tileset};
+use super::grid::MAX_ZOOM;
+use super::mvt::EXTRA_PROPERTIES;
+use crate::crs::mercator_to_lonlat;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use tilejson::{Bounds, Center, TileJSON, VectorLayer};
+
+/// The URL template of a tileset's tiles under `base` (no trailing slash).
+pub fn tile_url(base: &str, name: &str) -> String {
+    format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt")
+}
+
+/// Field name -> description of every property the tiles of layer `i` carry.
+pub fn fields(store: &TileStore, i: usize) -> BTreeMap<String, String> {
+    let atlas = store.atlas();
+    let layer = &atlas.layers[i];
+    let mut f = BTreeMap::new();
+    f.insert(
+        "code".to_string(),
+        format!(
+            "String: the area's code ({}); feature id = the area's index in the layer",
+            layer.title
+        ),
+    );
+    f.insert("name".to_string(), "String: the area's name".to_string());
+    f.insert(
+        "borough".to_string(),
+        "String: GSS code of the London borough the area belongs to".to_string(),
+    );
+    for key in EXTRA_PROPERTIES {
+        if layer.areas.iter().any(|a| a.properties.contains_key(*key)) {
+            f.insert(
+                key.to_string(),
+                format!("String: {key} of education (from the school list)"),
+            );
+        }
+    }
+    for (id, column) in &layer.columns {
+        let text = match atlas.indicator(id) {
+            Some(ind) => format!(
+                "Number: {} ({}, {}; {}); absent where there is no value",
+                ind.title,
+                ind.unit,
+                ind.year,
+                column.method.describe()
+            ),
+            None => "Number: indicator value; absent where there is no value".to_string(),
+        };
+        f.insert(id.clone(), text);
+    }
+    f
+}
+
+/// The TileJSON document of `tileset`, with tiles under `base`.
+pub fn tilejson(store: &TileStore, t: Tileset, base: &str) -> TileJSON {
+    let atlas = store.atlas();
+    let name = store.tileset_name(t).to_string();
+    let b = store.mercator_bbox(t);
+    let (w, s) = mercator_to_lonlat(b[0], b[1]);
+    let (e, n) = mercator_to_lonlat(b[2], b[3]);
+    let minzoom = store.minzoom(t);
+    let center_zoom = 10.clamp(minzoom, MAX_ZOOM);
+    let mut vector_layers = Vec::new();
+    let mut stats_layers = Vec::new();
+    for i in store.layers_of(t) {
+        let layer = &atlas.layers[i];
+        let fields = fields(store, i);
+        let mut vl = VectorLayer::new(layer.id.clone(), fields.clone());
+        vl.description = Some(layer.description.clone());
+        vl.minzoom = Some(store.layer_minzoom(i));
+        vl.maxzoom = Some(MAX_ZOOM);
+        vector_layers.push(vl);
+        let attributes: Vec<Value> = fields
+            .iter()
+            .map(|(k, d)| {
+                let ty = if d.starts_with("Number") {
+                    "number"
+                } else {
+                    "string"
+                };
+                json!({ "attribute": k, "type": ty })
+            })
+            .collect();
+        stats_layers.push(json!({
+            "layer": layer.id,
+            "count": layer.areas.len(),
+            "geometry": "Polygon",
+            "attributeCount": attributes.len(),
+            "attributes": attributes,
+        }));
+    }
+    let description = match t {
+        Tileset::Atlas => format!(
+            "{}: every layer of the atlas ({}) as separate MVT layers",
+            atlas.name,
+            store
+                .layers_of(t)
+                .iter()
+                .map(|&i| atlas.layers[i].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Tileset::Layer(i) => atlas.layers[i].description.clone(),
+    };
+    let mut tj = tilejson::tilejson! {
+        tiles: vec![tile_url(base, &name)],
+        vector_layers: vector_layers,
+        attribution: atlas.attribution.join(" "),
+        bounds: Bounds::new(w, s, e, n),
+        center: Center::new((w + e) / 2.0, (s + n) / 2.0, center_zoom),
+        minzoom: minzoom,
+        maxzoom: MAX_ZOOM,
+        name: format!("London Atlas: {name}"),
+        description: description,
+        scheme: "xyz".to_string(),
+        version: "1.0.0".to_string(),
+    };
+    tj.other.insert("format".into(), json!("pbf"));
+    tj.other.insert(
+        "tilestats".into(),
+        json!({ "layerCount": stats_layers.len(), "layers": stats_layers }),
+    );
+    tj
+}
