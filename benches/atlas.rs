@@ -15,7 +15,10 @@ fn options(verify: bool) -> Options {
     let data_dir = std::env::var_os("ATLAS_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    Options { data_dir, verify_checksums: verify }
+    Options {
+        data_dir,
+        verify_checksums: verify,
+    }
 }
 
 fn box_polygon(x: f64, y: f64, w: f64, h: f64) -> String {
@@ -44,7 +47,11 @@ fn benches(c: &mut Criterion) {
     let atlas = Atlas::load(&manifest, &options(false)).expect("loads");
     let mut g = c.benchmark_group("query");
     g.bench_function("point_parliament_square_all_layers", |b| {
-        b.iter(|| atlas.areas_at(black_box(-0.1276), black_box(51.5007)).expect("point"))
+        b.iter(|| {
+            atlas
+                .areas_at(black_box(-0.1276), black_box(51.5007))
+                .expect("point")
+        })
     });
     let small = box_polygon(531_000.0, 184_000.0, 3_000.0, 2_000.0);
     g.bench_function("polygon_3km_by_2km_parse_and_query", |b| {
@@ -58,6 +65,37 @@ fn benches(c: &mut Criterion) {
     g.bench_function("polygon_10km_by_10km_parse_and_query", |b| {
         b.iter(|| {
             let p = parse_polygon(black_box(large.as_bytes()), MAX_VERTICES).expect("polygon");
+            atlas.query_polygon(&p)
+        })
+    });
+    // A real, concave boundary: Camden as drawn by a planner (BNG -> WGS84 -> query).
+    let camden = atlas
+        .layer("boroughs")
+        .and_then(|l| l.area("E09000007"))
+        .expect("Camden");
+    let rings: Vec<Vec<Vec<[f64; 2]>>> = camden
+        .geometry
+        .0
+        .iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| {
+                    r.0.iter()
+                        .map(|c| {
+                            let (lon, lat) = bng_to_wgs84(c.x, c.y);
+                            [lon, lat]
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let camden_json = serde_json::json!({"type": "MultiPolygon", "coordinates": rings}).to_string();
+    g.bench_function("polygon_camden_borough_parse_and_query", |b| {
+        b.iter(|| {
+            let p =
+                parse_polygon(black_box(camden_json.as_bytes()), MAX_VERTICES).expect("polygon");
             atlas.query_polygon(&p)
         })
     });

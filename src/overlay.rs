@@ -3,8 +3,11 @@
 
 use crate::layer::Layer;
 use geo::{
-    Area as _, BooleanOps, BoundingRect, Coord, IsConvex, LineString, MultiPolygon, Winding,
+    Area as _, BooleanOps, BoundingRect, Coord, Intersects, IsConvex, LineString, LinesIter,
+    MultiPolygon, Point, Rect, Winding,
 };
+use rstar::primitives::Line;
+use rstar::{RTree, AABB};
 
 /// One area's share of an overlap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,15 +20,39 @@ pub struct Overlap {
 
 /// Every area of `layer` that shares a positive area with `geometry`, with that area.
 /// `geometry` must be valid (areas of a layer always are; query polygons are checked).
+///
+/// Areas whose bounding box no edge of `geometry` comes near lie wholly inside or wholly
+/// outside it; one vertex tells which, and no boolean operation is needed. Only the areas
+/// the boundary passes through are intersected exactly.
 pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
     let Some(r) = geometry.bounding_rect() else {
         return Vec::new();
     };
+    let edges: RTree<Line<[f64; 2]>> = RTree::bulk_load(
+        geometry
+            .lines_iter()
+            .map(|l| Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]))
+            .collect(),
+    );
     let mut out: Vec<Overlap> = layer
         .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
         .filter_map(|i| {
             let area = &layer.areas[i];
-            let overlap_m2 = shared_area(geometry, &area.geometry);
+            let overlap_m2 = match area.geometry.bounding_rect() {
+                Some(b) if !edge_near(&edges, b) => {
+                    let probe = area
+                        .geometry
+                        .0
+                        .first()
+                        .and_then(|p| p.exterior().0.first())
+                        .copied();
+                    match probe {
+                        Some(c) if geometry.intersects(&Point::from(c)) => area.area_m2,
+                        _ => 0.0,
+                    }
+                }
+                _ => shared_area(geometry, &area.geometry),
+            };
             (overlap_m2 > 0.0).then_some(Overlap {
                 area: i,
                 overlap_m2,
@@ -34,6 +61,12 @@ pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
         .collect();
     out.sort_by_key(|o| o.area);
     out
+}
+
+/// True when some edge's bounding box meets the rectangle (so the edge may cross it).
+fn edge_near(edges: &RTree<Line<[f64; 2]>>, r: Rect<f64>) -> bool {
+    let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+    edges.locate_in_envelope_intersecting(&env).next().is_some()
 }
 
 /// Area shared by two valid multipolygons, m². When `a` is one convex ring (a School

@@ -436,3 +436,38 @@ fn a_self_intersecting_query_polygon_is_refused() {
     .expect("triangle");
     assert!((tiny.unsigned_area() - 50.0).abs() < 0.5);
 }
+
+#[test]
+fn overlap_shortcuts_agree_with_exact_boolean_intersection() {
+    use geo::{BooleanOps, BoundingRect};
+    let a = atlas();
+    let camden = a
+        .layer("boroughs")
+        .and_then(|l| l.area("E09000007"))
+        .expect("Camden")
+        .geometry
+        .clone();
+    let r = camden.bounding_rect().expect("bbox");
+    for id in ["lsoa11", "superzones"] {
+        let layer = a.layer(id).expect("layer");
+        let fast = london_atlas::overlay::overlaps(&camden, layer);
+        let mut checked = 0;
+        for i in layer.candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y]) {
+            let exact = camden
+                .intersection(&layer.areas[i].geometry)
+                .unsigned_area();
+            let got = fast
+                .iter()
+                .find(|o| o.area == i)
+                .map(|o| o.overlap_m2)
+                .unwrap_or(0.0);
+            assert!(
+                (got - exact).abs() <= 1e-6 * layer.areas[i].area_m2 + 1e-6,
+                "{id} {}: {got} vs {exact}",
+                layer.areas[i].code
+            );
+            checked += 1;
+        }
+        assert!(checked > 100, "{id}: {checked}");
+    }
+}
