@@ -46,6 +46,9 @@ enum Command {
         /// Base URL clients reach the service at, for absolute URLs behind a proxy.
         #[arg(long, env = "ATLAS_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Folder of the web map served at `/` (default: the crate's web/ folder).
+        #[arg(long = "web", env = "ATLAS_WEB")]
+        web: Option<PathBuf>,
     },
     /// Write files: `export tiles DIR` writes z/x/y.mvt and metadata.json.
     Export {
@@ -148,13 +151,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             data,
             addr,
             public_url,
+            web,
         } => {
             let atlas = load(&data)?;
             tracing::info!(seconds = atlas.report.seconds, "atlas loaded");
-            let state = AppState {
+            let mut state = AppState {
                 public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
                 ..AppState::new(Arc::new(atlas))
             };
+            if let Some(dir) = web {
+                state.web_dir = dir;
+            }
+            if !london_atlas::http::web::vendor_dir(&state.web_dir).is_dir() {
+                tracing::warn!(
+                    web = %state.web_dir.display(),
+                    "MapLibre GL JS is not installed: the map at / needs `npm ci --prefix web`"
+                );
+            }
             // Tiles are built lazily; warm the composite tileset's low zooms meanwhile.
             let store = state.tiles.clone();
             std::thread::spawn(move || {

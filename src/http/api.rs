@@ -170,10 +170,142 @@ pub async fn query(
 pub async fn area(
     State(s): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
+    q: Params,
 ) -> Result<Json<Value>, ApiError> {
     let Path((layer, code)) = path.map_err(|e| rejection(e.status(), e.body_text()))?;
+    let p = params(q)?;
     let profile = s.atlas.profile(&layer, &code)?;
-    Ok(Json(serde_json::to_value(profile).unwrap_or(Value::Null)))
+    let profile = serde_json::to_value(profile).unwrap_or(Value::Null);
+    match p
+        .get("format")
+        .map(|f| f.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("json") => Ok(Json(profile)),
+        Some("geojson") => {
+            let geometry = s
+                .atlas
+                .layer(&layer)
+                .and_then(|l| l.area(&code))
+                .map(|a| wgs84_geometry(&a.geometry))
+                .unwrap_or(Value::Null);
+            Ok(Json(
+                json!({ "type": "Feature", "geometry": geometry, "properties": profile }),
+            ))
+        }
+        Some(other) => Err(ApiError::bad_request(format!(
+            "format \"{other}\" is not supported; use json or geojson"
+        ))),
+    }
+}
+
+/// Every area of a layer with its value of one indicator, worst first (areas without a value
+/// last): the web map's table view. Cheaper than `select` (no totals).
+pub async fn values(State(s): State<AppState>, q: Params) -> Result<Json<Value>, ApiError> {
+    let p = params(q)?;
+    let layer_id = required(&p, "layer", "a layer id such as lsoa11")?;
+    let indicator = required(&p, "indicator", "an indicator id such as no2_2019_mean")?;
+    let atlas = &s.atlas;
+    let layer = atlas
+        .layer(layer_id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer \"{layer_id}\"; see /api/layers")))?;
+    let column = layer.columns.get(indicator).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "indicator \"{indicator}\" is not available on layer {layer_id}; see /api/layers"
+        ))
+    })?;
+    let lower_worse = atlas
+        .indicator(indicator)
+        .is_some_and(|i| i.polarity == crate::manifest::Polarity::LowerIsWorse);
+    let mut order: Vec<usize> = (0..layer.areas.len()).collect();
+    order.sort_by(|&a, &b| match (column.values[a], column.values[b]) {
+        (Some(x), Some(y)) if lower_worse => x.total_cmp(&y),
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let areas: Vec<Value> = order
+        .iter()
+        .map(|&i| {
+            let a = &layer.areas[i];
+            json!({ "code": a.code, "name": a.name, "borough": a.borough, "value": column.values[i] })
+        })
+        .collect();
+    Ok(Json(json!({
+        "layer": layer.id,
+        "indicator": indicator,
+        "method": column.method.describe(),
+        "count": areas.len(),
+        "areas": areas,
+    })))
+}
+
+/// A BNG multipolygon as a GeoJSON MultiPolygon in WGS84 (6 decimals, about 0.1 m).
+fn wgs84_geometry(mp: &geo::MultiPolygon<f64>) -> Value {
+    let ring = |r: &geo::LineString<f64>| -> Vec<[f64; 2]> {
+        r.0.iter()
+            .map(|c| {
+                let (lon, lat) = bng_to_wgs84(c.x, c.y);
+                [(lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6]
+            })
+            .collect()
+    };
+    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(ring(p.exterior()))
+                    .chain(p.interiors().iter().map(ring))
+                    .collect()
+            })
+            .collect();
+    json!({ "type": "MultiPolygon", "coordinates": polygons })
+}
+
+fn selection_geojson(s: &AppState, sel: &Selection) -> Response {
+    let layer = s.atlas.layer(&sel.layer);
+    let indicator = sel
+        .filter
+        .split(['>', '<', '='])
+        .next()
+        .unwrap_or("value")
+        .to_string();
+    let features: Vec<Value> = sel
+        .areas
+        .iter()
+        .map(|a| {
+            let geometry = layer
+                .and_then(|l| l.area(&a.code))
+                .map(|area| wgs84_geometry(&area.geometry))
+                .unwrap_or(Value::Null);
+            json!({
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": { "code": a.code, "name": a.name, "borough": a.borough, indicator.as_str(): a.value },
+            })
+        })
+        .collect();
+    let body = json!({
+        "type": "FeatureCollection",
+        "layer": sel.layer,
+        "where": sel.filter,
+        "count": sel.count,
+        "totals": sel.totals,
+        "totals_method": sel.totals_method,
+        "features": features,
+    });
+    let filename = format!(
+        "attachment; filename=\"{}-{}.geojson\"",
+        sel.layer, indicator
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/geo+json".to_string()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 pub async fn select(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
@@ -185,9 +317,9 @@ pub async fn select(State(s): State<AppState>, q: Params) -> Result<Response, Ap
         .get("format")
         .map(|f| f.trim().to_ascii_lowercase())
         .unwrap_or_else(|| "json".into());
-    if format != "json" && format != "csv" {
+    if format != "json" && format != "csv" && format != "geojson" {
         return Err(ApiError::bad_request(format!(
-            "format \"{format}\" is not supported; use json or csv"
+            "format \"{format}\" is not supported; use json, csv or geojson"
         )));
     }
     let atlas = s.atlas.clone();
@@ -197,6 +329,9 @@ pub async fn select(State(s): State<AppState>, q: Params) -> Result<Response, Ap
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the selection failed"))??;
     if format == "csv" {
         return csv_response(&selection);
+    }
+    if format == "geojson" {
+        return Ok(selection_geojson(&s, &selection).into_response());
     }
     Ok(Json(serde_json::to_value(selection).unwrap_or(Value::Null)).into_response())
 }

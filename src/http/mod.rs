@@ -4,6 +4,7 @@
 pub mod api;
 pub mod errors;
 pub mod tiles;
+pub mod web;
 
 use crate::atlas::Atlas;
 use crate::tiles::TileStore;
@@ -13,6 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use errors::ApiError;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -28,6 +30,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Vector tiles of the atlas, built lazily and cached in memory.
     pub tiles: Arc<TileStore>,
+    /// Folder of the web map served at `/` (see `web::DEFAULT_WEB_DIR`).
+    pub web_dir: PathBuf,
 }
 
 impl AppState {
@@ -38,6 +42,7 @@ impl AppState {
             atlas,
             public_url: None,
             tiles,
+            web_dir: PathBuf::from(web::DEFAULT_WEB_DIR),
         }
     }
 }
@@ -57,10 +62,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/areas/{layer}/{code}", get(api::area))
         .route("/api/select", get(api::select))
         .route("/api/search", get(api::search))
+        .route("/api/values", get(api::values))
         .route("/tiles/{file}", get(tiles::tilejson_doc))
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
         .route("/styles/{file}", get(tiles::style_doc))
-        .fallback(not_found)
+        .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
@@ -73,7 +79,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found(method: Method, uri: Uri) -> ApiError {
+pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(format!("no such endpoint: {method} {}", uri.path()))
 }
 

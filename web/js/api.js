@@ -1,0 +1,33 @@
+// API client: the only module that talks to the server's JSON API (same origin). Errors carry
+// the server's own sentence ({"error": ...}) so the page can show it.
+
+async function json(url, init) {
+  const res = await fetch(url, init);
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) throw new Error((body && body.error) || `${res.status} ${res.statusText} for ${url}`);
+  return body;
+}
+
+export const api = {
+  indicators: () => json('/api/indicators'),
+  layers: () => json('/api/layers'),
+  area: (layer, code) => json(`/api/areas/${encodeURIComponent(layer)}/${encodeURIComponent(code)}`),
+  areaGeojson: (layer, code) => json(`/api/areas/${encodeURIComponent(layer)}/${encodeURIComponent(code)}?format=geojson`),
+  values: (layer, indicator) => json(`/api/values?layer=${encodeURIComponent(layer)}&indicator=${encodeURIComponent(indicator)}`),
+  point: (lon, lat) => json(`/api/point?lon=${lon}&lat=${lat}`),
+  search: q => json(`/api/search?q=${encodeURIComponent(q)}`),
+  select: (layer, where) => json(selectUrl(layer, where)),
+  query: geometry => json('/api/query', {
+    method: 'POST',
+    headers: { 'content-type': 'application/geo+json' },
+    body: JSON.stringify(geometry),
+  }),
+};
+
+/** URL of a rule selection; format is 'json', 'csv' or 'geojson'. */
+export function selectUrl(layer, where, format = 'json') {
+  const f = format === 'json' ? '' : `&format=${format}`;
+  return `/api/select?layer=${encodeURIComponent(layer)}&where=${encodeURIComponent(where)}${f}`;
+}
+

@@ -1,0 +1,79 @@
+// Legend: renders the key for what the map shows: the classes of one indicator (units, the
+// NO2 40 µg/m³ legal limit marked, "darker = worse" wording, no-data swatch, source and year),
+// or the 3x3 grid of the NO2 x deprivation view with its own two-axis key.
+
+import { NO_DATA, BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt } from './catalog.js';
+
+const esc = s => String(s).replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+
+function worseText(ind) {
+  if (ind.polarity === 'higher-is-worse') return 'Darker colours are worse (higher values).';
+  if (ind.polarity === 'lower-is-worse') return 'Darker colours are worse (lower deciles: decile 1 is the most deprived 10% in England).';
+  return 'Darker colours are larger counts; this measure is neither good nor bad.';
+}
+
+function label(ind, lo, hi) {
+  const u = ind.unit === 'µg/m³' ? ' µg/m³' : '';
+  if (ind.unit === 'decile') {
+    const d = Math.round(lo === null ? 1 : lo + 0.5);
+    const extra = d === 1 ? ' (most deprived)' : d === 10 ? ' (least deprived)' : '';
+    return `Decile ${d}${extra}`;
+  }
+  if (lo === null) return `Below ${fmt(hi, ind.unit)}${u}`;
+  if (hi === null) return `${fmt(lo, ind.unit)}${u} and above`;
+  return `${fmt(lo, ind.unit)} to under ${fmt(hi, ind.unit)}${u}`;
+}
+
+/** Legend for one indicator drawn on `layer` with `classes` {breaks, colors}. */
+export function renderSingle(el, ind, layer, classes) {
+  const rows = [];
+  const edges = [null, ...classes.breaks, null];
+  for (let k = 0; k < classes.colors.length; k++) {
+    const lo = edges[k], hi = edges[k + 1];
+    const limit = ind.threshold !== null && ind.threshold !== undefined && lo === ind.threshold;
+    rows.push(`<li${limit ? ' class="limit"' : ''} data-class="${k}"><span class="sw" style="background:${classes.colors[k]}"></span>` +
+      `<span>${esc(label(ind, lo, hi))}${limit ? ' — above the legal limit' : ''}</span></li>`);
+  }
+  // Worse at the top, so the list reads the same way for every indicator.
+  if (ind.polarity !== 'lower-is-worse') rows.reverse();
+  rows.push(`<li><span class="sw" style="background:${NO_DATA}"></span><span>No data</span></li>`);
+  const limitNote = ind.threshold !== null && ind.threshold !== undefined
+    ? `<p class="limit-note">Dashed line: the legal annual limit of ${fmt(ind.threshold, ind.unit)} ${esc(ind.unit)} (UK Air Quality Standards).</p>` : '';
+  el.innerHTML = `<h2 id="legend-title">Legend</h2>
+    <p class="title" id="legend-indicator" data-indicator="${esc(ind.id)}">${esc(ind.title)}${ind.unit && ind.unit !== 'decile' && ind.unit !== 'score' ? ` (${esc(ind.unit)})` : ''}</p>
+    <p class="worse">${esc(worseText(ind))}</p>
+    <ol aria-label="Colour classes, worst first">${rows.join('')}</ol>
+    ${limitNote}
+    <p class="meta">Areas: ${esc(GEO_LABEL[layer] || layer)}. ${ind.london !== null && ind.london !== undefined ? `London: ${esc(fmt(ind.london, ind.unit))} ${ind.unit === 'µg/m³' ? 'µg/m³' : ''}.` : ''}</p>
+    <p class="meta">Source: ${esc(ind.source_title)} (${esc(ind.publisher)}), ${esc(ind.year)}. ${esc(ind.licence)}.</p>`;
+}
+
+/** Legend for the NO2 x deprivation grid. */
+export function renderBivariate(el, no2, dep, layer) {
+  // Rows top to bottom: most deprived first; columns left to right: cleaner to dirtier air.
+  const cells = [];
+  for (let d = 2; d >= 0; d--) {
+    for (let n = 0; n < 3; n++) {
+      const c = BIVARIATE[3 * d + n];
+      cells.push(`<span style="background:${c}" title="${esc(depText(d))}, ${esc(no2Text(n))}"></span>`);
+    }
+  }
+  el.innerHTML = `<h2 id="legend-title">Legend</h2>
+    <p class="title" id="legend-indicator" data-indicator="bivariate:${esc(no2.id)}:${esc(dep.id)}">Where poor air and deprivation meet</p>
+    <div class="bivar" role="img" aria-label="Three by three colour grid: deprivation up, nitrogen dioxide to the right; the darkest corner is both most deprived and most polluted.">
+      <span class="ylab">More deprived →</span>
+      <div class="grid">${cells.join('')}</div>
+      <span class="xlab">More NO2 →</span>
+    </div>
+    <ul class="bivar-keys">
+      <li>NO2 ${esc(no2.year)}: below ${BIVAR_NO2[0]}, ${BIVAR_NO2[0]}–${BIVAR_NO2[1]}, ${BIVAR_NO2[1]} µg/m³ (legal limit) and above.</li>
+      <li>Deprivation: IMD ${esc(dep.year)} national deciles 8–10, 4–7, 1–3 (most deprived).</li>
+      <li>Top-right, darkest: most deprived and most polluted.</li>
+      <li><span class="sw" style="display:inline-block;vertical-align:middle;background:${NO_DATA}"></span> No data</li>
+    </ul>
+    <p class="meta">Areas: ${esc(GEO_LABEL[layer] || layer)}.</p>
+    <p class="meta">Sources: ${esc(no2.source_title)} (${esc(no2.publisher)}); ${esc(dep.source_title)} (${esc(dep.publisher)}).</p>`;
+}
+
+function depText(d) { return ['least deprived (deciles 8–10)', 'middle (deciles 4–7)', 'most deprived (deciles 1–3)'][d]; }
+function no2Text(n) { return [`NO2 below ${BIVAR_NO2[0]}`, `NO2 ${BIVAR_NO2[0]}–${BIVAR_NO2[1]}`, `NO2 ${BIVAR_NO2[1]} and above`][n]; }

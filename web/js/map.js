@@ -1,0 +1,176 @@
+// Map: owns the MapLibre map, its style (built here from the catalog: no outside basemap, fonts
+// or glyphs; our own borough outlines give context and the Thames shows as the background), the
+// choropleth / bivariate paint expressions, hover (feature-state) and selection highlight, and
+// turning clicks or Enter on the focused map into "area picked" callbacks.
+
+import { NO_DATA, BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
+
+const SOURCE = 'atlas';
+const WATER = '#c9dbe8';
+const LAND = '#f3f1ec';
+const CHORO_LAYERS = ['choro', 'choro-line', 'choro-hover'];
+
+/** Paint expression for one indicator classed by breaks. */
+export function choroplethColor(id, classes) {
+  const step = ['step', ['get', id], classes.colors[0]];
+  classes.breaks.forEach((b, k) => step.push(b, classes.colors[k + 1]));
+  return ['case', ['==', ['typeof', ['get', id]], 'number'], step, NO_DATA];
+}
+
+/** Paint expression for the 3x3 NO2 x deprivation view. */
+export function bivariateColor(no2, decile) {
+  const n = ['step', ['get', no2], 0, BIVAR_NO2[0], 1, BIVAR_NO2[1], 2];
+  // decile 1-3 (most deprived) -> 2, 4-7 -> 1, 8-10 -> 0
+  const d = ['step', ['get', decile], 2, BIVAR_DECILE[0], 1, BIVAR_DECILE[1], 0];
+  return [
+    'case',
+    ['all', ['==', ['typeof', ['get', no2]], 'number'], ['==', ['typeof', ['get', decile]], 'number']],
+    ['match', ['+', ['*', 3, d], n], ...BIVARIATE.flatMap((c, k) => [k, c]), NO_DATA],
+    NO_DATA,
+  ];
+}
+
+export class AtlasMap {
+  /**
+   * @param maplibregl the MapLibre module
+   * @param opts {container, view, attribution: string[], onPick(layer, code, lngLat), onView()}
+   */
+  constructor(maplibregl, opts) {
+    this.gl = maplibregl;
+    this.opts = opts;
+    this.layer = null;
+    this.hovered = null;
+    this.selected = null;
+    this.interactive = true;
+    const tiles = [new URL('/tiles/atlas/{z}/{x}/{y}.mvt', location.href).href.replace(/%7B/g, '{').replace(/%7D/g, '}')];
+    this.map = new maplibregl.Map({
+      container: opts.container,
+      center: opts.view.center,
+      zoom: opts.view.zoom,
+      minZoom: 8,
+      maxZoom: 17,
+      maxBounds: [[-1.2, 51.1], [1.0, 51.9]],
+      attributionControl: false,
+      fadeDuration: 0,
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+      cooperativeGestures: false,
+      style: {
+        version: 8,
+        sources: {
+          [SOURCE]: { type: 'vector', tiles, minzoom: 0, maxzoom: 14, attribution: '' },
+        },
+        layers: [
+          { id: 'water', type: 'background', paint: { 'background-color': WATER } },
+          { id: 'land', type: 'fill', source: SOURCE, 'source-layer': 'boroughs', paint: { 'fill-color': LAND } },
+          { id: 'borough-line', type: 'line', source: SOURCE, 'source-layer': 'boroughs',
+            paint: { 'line-color': '#2b2f33', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 0.8, 13, 2] } },
+        ],
+      },
+    });
+    this.map.touchZoomRotate.disableRotation();
+    this.map.keyboard.disableRotation();
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'top-left');
+    this.map.addControl(new maplibregl.AttributionControl({ customAttribution: opts.attribution }), 'bottom-right');
+    this.map.on('mousemove', 'choro', e => this.hover(e.features && e.features[0]));
+    this.map.on('mouseleave', 'choro', () => this.hover(null));
+    this.map.on('click', e => this.click(e));
+    this.map.on('moveend', () => opts.onView && opts.onView());
+    const canvas = this.map.getCanvas();
+    canvas.setAttribute('aria-label', 'Map. Arrow keys pan, plus and minus zoom, Enter shows the profile of the area at the centre.');
+    canvas.addEventListener('keydown', e => {
+      if (e.key === 'Enter' && this.interactive) {
+        const c = this.map.getCenter();
+        this.pickAt(this.map.project(c), c);
+      }
+    });
+  }
+
+  ready() {
+    return new Promise(resolve => (this.map.loaded() ? resolve() : this.map.once('load', resolve))).then(() => {
+      // On a phone the attribution starts folded behind its (i) button so it does not cover the map.
+      const a = this.map.getContainer().querySelector('.maplibregl-ctrl-attrib.maplibregl-compact-show');
+      if (a) { a.classList.remove('maplibregl-compact-show'); a.setAttribute('open', ''); }
+    });
+  }
+
+  view() {
+    const c = this.map.getCenter();
+    return { center: [c.lng, c.lat], zoom: this.map.getZoom() };
+  }
+
+  /** Draw `layer` coloured by the paint expression `color`; keeps the selection highlight. */
+  show(layer, color, opacity) {
+    const m = this.map;
+    if (this.layer !== layer) {
+      for (const id of CHORO_LAYERS) if (m.getLayer(id)) m.removeLayer(id);
+      this.hover(null);
+      const src = { source: SOURCE, 'source-layer': layer };
+      m.addLayer({ id: 'choro', type: 'fill', ...src, paint: { 'fill-color': color, 'fill-opacity': opacity } }, 'borough-line');
+      m.addLayer({ id: 'choro-line', type: 'line', ...src,
+        paint: { 'line-color': '#ffffff', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.25, 13, 0.6], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.1, 14, 0.8] } }, 'borough-line');
+      m.addLayer({ id: 'choro-hover', type: 'line', ...src,
+        paint: { 'line-color': '#000000', 'line-width': 2.5,
+          'line-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 1, 0] } }, m.getLayer('selected-casing') ? 'selected-casing' : undefined);
+      this.layer = layer;
+    } else {
+      m.setPaintProperty('choro', 'fill-color', color);
+      m.setPaintProperty('choro', 'fill-opacity', opacity);
+    }
+  }
+
+  hover(feature) {
+    const m = this.map;
+    if (this.hovered !== null && this.layer) {
+      m.setFeatureState({ source: SOURCE, sourceLayer: this.layer, id: this.hovered }, { hover: false });
+    }
+    this.hovered = null;
+    m.getCanvas().style.cursor = feature && this.interactive ? 'pointer' : '';
+    if (feature && feature.id !== undefined && this.interactive) {
+      this.hovered = feature.id;
+      m.setFeatureState({ source: SOURCE, sourceLayer: this.layer, id: feature.id }, { hover: true });
+    }
+  }
+
+  /** Outline an area {layer, code} (drawn or not: a borough stays outlined over LSOAs); null clears. */
+  select(area) {
+    this.selected = area;
+    const m = this.map;
+    for (const id of ['selected-casing', 'selected']) if (m.getLayer(id)) m.removeLayer(id);
+    if (!area) return;
+    const base = { source: SOURCE, 'source-layer': area.layer, filter: ['==', ['get', 'code'], area.code] };
+    m.addLayer({ id: 'selected-casing', type: 'line', ...base, paint: { 'line-color': '#ffffff', 'line-width': 7 } });
+    m.addLayer({ id: 'selected', type: 'line', ...base, paint: { 'line-color': '#000000', 'line-width': 3.5 } });
+  }
+
+  click(e) {
+    if (!this.interactive) return;
+    this.pickAt(e.point, e.lngLat);
+  }
+
+  pickAt(point, lngLat) {
+    const feats = this.map.getLayer('choro') ? this.map.queryRenderedFeatures(point, { layers: ['choro'] }) : [];
+    const f = feats.find(x => x.properties && x.properties.code);
+    if (f) this.opts.onPick(this.layer, f.properties.code, lngLat);
+    else this.opts.onPick(null, null, lngLat);
+  }
+
+  /** Fly to a bbox [w, s, e, n] or a point [lon, lat]. */
+  flyTo(target, maxZoom = 14) {
+    if (target.length === 4) {
+      this.map.fitBounds([[target[0], target[1]], [target[2], target[3]]], { padding: 40, maxZoom, duration: 600 });
+    } else {
+      this.map.flyTo({ center: target, zoom: Math.max(this.map.getZoom(), 13), duration: 600 });
+    }
+  }
+
+  /** Resolves once the map has drawn everything it asked for. */
+  idle() {
+    return new Promise(resolve => {
+      if (this.map.loaded() && this.map.areTilesLoaded() && !this.map.isMoving()) resolve();
+      else this.map.once('idle', resolve);
+    });
+  }
+}

@@ -1,0 +1,119 @@
+// Search box: asks /api/search as the user types (debounced) and on submit, lists boroughs,
+// neighbourhoods and schools as a keyboard-navigable listbox, and hands the chosen result (or
+// a "lon, lat" point) to the page, which flies there and opens the profile.
+
+import { api } from './api.js';
+
+const LAYER_KIND = { boroughs: 'Borough', lsoa11: 'Neighbourhood 2011', lsoa21: 'Neighbourhood 2021', superzones: 'School' };
+const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+
+export class Search {
+  /** onResult({layer, code, name, bbox, center}) for an area, onPoint([lon, lat]) for coordinates. */
+  constructor({ onResult, onPoint }) {
+    this.form = document.getElementById('search-form');
+    this.input = document.getElementById('search');
+    this.list = document.getElementById('search-results');
+    this.onResult = onResult;
+    this.onPoint = onPoint;
+    this.results = [];
+    this.active = -1;
+    this.timer = null;
+    this.seq = 0;
+    this.input.setAttribute('role', 'combobox');
+    this.input.setAttribute('aria-expanded', 'false');
+    this.form.addEventListener('submit', e => { e.preventDefault(); this.submit(); });
+    this.input.addEventListener('input', () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.lookup(false), 200);
+    });
+    this.input.addEventListener('keydown', e => this.key(e));
+    this.list.addEventListener('click', e => {
+      const li = e.target.closest('li[data-index]');
+      if (li) this.choose(Number(li.dataset.index));
+    });
+    document.addEventListener('click', e => { if (!this.form.contains(e.target)) this.close(); });
+  }
+
+  async submit() {
+    if (this.active >= 0 && this.results[this.active]) return this.choose(this.active);
+    const answer = await this.lookup(true);
+    if (!answer) return;
+    if (answer.point) { this.close(); this.onPoint(answer.point); return; }
+    if (this.results.length === 1) this.choose(0);
+  }
+
+  /** Runs the search; `go` = the user pressed Enter. Returns the API answer. */
+  async lookup(go) {
+    const q = this.input.value.trim();
+    if (q.length < 2) { this.close(); return null; }
+    const seq = ++this.seq;
+    let answer;
+    try {
+      answer = await api.search(q);
+    } catch (e) {
+      if (seq === this.seq) this.message(e.message);
+      return null;
+    }
+    if (seq !== this.seq) return null;
+    this.results = answer.results || [];
+    this.active = -1;
+    if (answer.point) {
+      this.message(`Go to ${answer.point[0]}, ${answer.point[1]} (press Enter)`);
+      if (go) return answer;
+      return answer;
+    }
+    if (!this.results.length) {
+      const postcode = /^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$/i.test(q);
+      this.message(postcode ? 'Postcodes are not supported (no postcode lookup). Try the borough, a school name or “lon, lat”.' : 'Nothing found. Try a borough, an LSOA name or code, a school name, or “lon, lat”.');
+      return answer;
+    }
+    this.render();
+    return answer;
+  }
+
+  render() {
+    this.list.innerHTML = this.results.map((r, k) => `<li role="option" id="sr-${k}" data-index="${k}" data-code="${esc(r.code)}" aria-selected="${k === this.active}">` +
+      `${esc(r.name)} <span class="kind">${esc(LAYER_KIND[r.layer] || r.layer)}${r.layer !== 'boroughs' && r.borough_name ? `, ${esc(r.borough_name)}` : ''}${r.layer !== 'superzones' ? ` · ${esc(r.code)}` : ''}</span></li>`).join('');
+    this.list.hidden = false;
+    this.input.setAttribute('aria-expanded', 'true');
+    if (this.active >= 0) this.input.setAttribute('aria-activedescendant', `sr-${this.active}`);
+    else this.input.removeAttribute('aria-activedescendant');
+  }
+
+  message(text) {
+    this.results = [];
+    this.list.innerHTML = `<li role="option" aria-disabled="true">${esc(text)}</li>`;
+    this.list.hidden = false;
+    this.input.setAttribute('aria-expanded', 'true');
+  }
+
+  key(e) {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (!this.results.length) return;
+      e.preventDefault();
+      const n = this.results.length;
+      this.active = e.key === 'ArrowDown' ? (this.active + 1) % n : (this.active - 1 + n) % n;
+      this.render();
+      const li = this.list.querySelector(`#sr-${this.active}`);
+      if (li) li.scrollIntoView({ block: 'nearest' });
+    } else if (e.key === 'Escape') {
+      this.close();
+    }
+  }
+
+  choose(k) {
+    const r = this.results[k];
+    if (!r) return;
+    this.close();
+    this.input.value = r.name;
+    this.onResult(r);
+  }
+
+  close() {
+    this.list.hidden = true;
+    this.list.innerHTML = '';
+    this.active = -1;
+    this.input.setAttribute('aria-expanded', 'false');
+    this.input.removeAttribute('aria-activedescendant');
+  }
+}

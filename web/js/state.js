@@ -1,0 +1,60 @@
+// App state and permalinks: what the page shows (indicator family + year, geography, view
+// mode, map centre/zoom, selected area) and its round trip through the URL query string,
+// (dep = the IMD year of the bivariate view), e.g. ?ind=no2_mean&year=2019&geo=lsoa&mode=single&at=12.00/51.50070/-0.12760&area=lsoa11/E01004733
+
+import { familyOf } from './catalog.js';
+
+export const DEFAULT_VIEW = { center: [-0.1, 51.49], zoom: 9.4 };
+const GEOS = ['auto', 'boroughs', 'lsoa', 'superzones'];
+const MODES = ['single', 'bivariate'];
+
+/** State from a URL (falls back to defaults for anything missing or unknown). */
+export function fromUrl(href, catalog) {
+  const q = new URL(href).searchParams;
+  const state = {
+    indicator: 'no2_2019_mean',
+    geo: 'auto',
+    mode: 'single',
+    view: null,
+    area: null,
+    dep: null,
+  };
+  const fam = q.get('ind') && catalog.familyByKey.get(q.get('ind'));
+  if (fam) {
+    const byYear = q.get('year') && fam.members.find(m => String(m.year) === q.get('year'));
+    state.indicator = (byYear || fam.members[fam.members.length - 1]).id;
+  } else if (q.get('ind') && catalog.indicator(q.get('ind'))) {
+    state.indicator = q.get('ind');
+  }
+  if (!catalog.indicator(state.indicator)) state.indicator = catalog.indicators[0].id;
+  if (GEOS.includes(q.get('geo'))) state.geo = q.get('geo');
+  if (MODES.includes(q.get('mode'))) state.mode = q.get('mode');
+  const dep = catalog.indicator(`imd${q.get('dep')}_decile`);
+  if (dep) state.dep = dep.id;
+  const at = (q.get('at') || '').split('/').map(Number);
+  if (at.length === 3 && at.every(Number.isFinite) && Math.abs(at[1]) <= 85 && Math.abs(at[2]) <= 180) {
+    state.view = { zoom: at[0], center: [at[2], at[1]] };
+  }
+  const area = (q.get('area') || '').split('/');
+  if (area.length === 2 && catalog.layers.has(area[0]) && /^[A-Za-z0-9]+$/.test(area[1])) {
+    state.area = { layer: area[0], code: area[1] };
+  }
+  return state;
+}
+
+/** The permalink of a state (relative to the page). */
+export function toUrl(state, catalog) {
+  const ind = catalog.indicator(state.indicator);
+  const q = new URLSearchParams();
+  q.set('ind', familyOf(state.indicator));
+  if (ind) q.set('year', String(ind.year));
+  q.set('geo', state.geo);
+  q.set('mode', state.mode);
+  if (state.mode === 'bivariate' && state.dep) q.set('dep', state.dep.replace(/^imd(\d{4})_decile$/, '$1'));
+  if (state.view) {
+    const [lon, lat] = state.view.center;
+    q.set('at', `${state.view.zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
+  }
+  if (state.area) q.set('area', `${state.area.layer}/${state.area.code}`);
+  return `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`;
+}
