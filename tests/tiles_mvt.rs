@@ -1,0 +1,249 @@
+//! Tiles decoded by an independent decoder (geozero's prost messages + the spec's command
+//! interpreter in tiles_support): layer names, feature ids, properties, completeness at z10+,
+//! areas at z14, winding and ring validity. Real data from ../shared/data.
+
+mod tiles_support;
+
+use geo::{Area, BoundingRect, Intersects, Validation};
+use london_atlas::tiles::{TileId, Tileset, BUFFER, EXTENT};
+use std::collections::BTreeSet;
+use tiles_support::*;
+
+fn atlas_tile(t: TileId) -> Vec<DecodedLayer> {
+    let bytes = store()
+        .get(Tileset::Atlas, t)
+        .expect("tile builds")
+        .expect("tile over London is not empty");
+    decode(&bytes.raw)
+}
+
+#[test]
+fn a_central_atlas_tile_carries_each_layer_once_named_after_its_id() {
+    for z in [8u8, 10, 12, 14] {
+        let layers = atlas_tile(tile_at(z, CENTRAL.0, CENTRAL.1));
+        let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+        let want: &[&str] = if z >= 10 {
+            &["boroughs", "lsoa11", "lsoa21", "superzones"]
+        } else {
+            &["boroughs", "lsoa11", "lsoa21"]
+        };
+        assert_eq!(names, want, "z{z}");
+        for l in &layers {
+            assert_eq!(l.version, 2);
+            assert_eq!(l.extent, 4096);
+            assert!(!l.features.is_empty(), "empty layer {} at z{z}", l.name);
+        }
+    }
+}
+
+#[test]
+fn feature_ids_are_area_indexes_and_properties_equal_the_atlas_values() {
+    let atlas = atlas();
+    let layers = atlas_tile(tile_at(12, CENTRAL.0, CENTRAL.1));
+    let mut checked = 0;
+    for dl in &layers {
+        let layer = atlas.layer(&dl.name).expect("a known layer");
+        let mut ids = BTreeSet::new();
+        for f in &dl.features {
+            let id = f.id.expect("every feature has an id") as usize;
+            assert!(ids.insert(id), "feature id {id} twice in {}", dl.name);
+            let area = &layer.areas[id];
+            assert_eq!(f.str("code"), Some(area.code.as_str()));
+            assert_eq!(f.str("name"), Some(area.name.as_str()));
+            assert_eq!(f.str("borough"), area.borough.as_deref());
+            for (ind, col) in &layer.columns {
+                assert_eq!(
+                    f.num(ind),
+                    col.values[id],
+                    "{} {} {ind}",
+                    dl.name,
+                    area.code
+                );
+                checked += 1;
+            }
+            if dl.name == "superzones" {
+                assert_eq!(
+                    f.str("phase"),
+                    area.properties.get("phase").map(|s| s.as_str())
+                );
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
+/// The tile as a BNG polygon (its edges densified, since a Mercator square is curved in BNG).
+fn tile_in_bng(t: TileId) -> geo::Polygon<f64> {
+    let mut pts = Vec::new();
+    let e = EXTENT as f64;
+    for k in 0..=64 {
+        pts.push(tile_to_bng(t, e * k as f64 / 64.0, 0.0));
+    }
+    for k in 0..=64 {
+        pts.push(tile_to_bng(t, e, e * k as f64 / 64.0));
+    }
+    for k in 0..=64 {
+        pts.push(tile_to_bng(t, e * (64 - k) as f64 / 64.0, e));
+    }
+    for k in 0..=64 {
+        pts.push(tile_to_bng(t, 0.0, e * (64 - k) as f64 / 64.0));
+    }
+    geo::Polygon::new(geo::LineString::from(pts), vec![])
+}
+
+#[test]
+fn every_lsoa_of_a_tile_area_is_in_the_tile_from_z10() {
+    let atlas = atlas();
+    for (z, lon, lat) in [
+        (10u8, CENTRAL.0, CENTRAL.1),
+        (11, -0.30, 51.45),
+        (12, 0.05, 51.55),
+        (13, -0.0235, 51.5045),
+        (14, CENTRAL.0, CENTRAL.1),
+    ] {
+        let t = tile_at(z, lon, lat);
+        let layers = atlas_tile(t);
+        let square = tile_in_bng(t);
+        for id in ["lsoa11", "lsoa21"] {
+            let layer = atlas.layer(id).expect("layer");
+            let got: BTreeSet<&str> = layer_codes(&layers, id);
+            let want: BTreeSet<&str> = layer
+                .areas
+                .iter()
+                .filter(|a| a.geometry.intersects(&square))
+                .map(|a| a.code.as_str())
+                .collect();
+            assert!(!want.is_empty());
+            let missing: Vec<_> = want.difference(&got).collect();
+            assert!(missing.is_empty(), "{id} z{z} {t}: missing {missing:?}");
+        }
+    }
+}
+
+fn layer_codes<'a>(layers: &'a [DecodedLayer], id: &str) -> BTreeSet<&'a str> {
+    layer(layers, id)
+        .features
+        .iter()
+        .filter_map(|f| f.str("code"))
+        .collect()
+}
+
+#[test]
+fn at_z14_decoded_lsoa_areas_are_within_one_percent_of_the_source_areas() {
+    let atlas = atlas();
+    let mut compared = 0;
+    let mut worst: f64 = 0.0;
+    let mut sum_rel = 0.0;
+    let centres = [CENTRAL, (-0.0235, 51.5045), (-0.30, 51.45), (0.05, 51.55)];
+    let tiles = centres.iter().flat_map(|&(lon, lat)| {
+        let c = tile_at(14, lon, lat);
+        (0..9).map(move |k| TileId::new(14, c.x + k % 3 - 1, c.y + k / 3 - 1).expect("in range"))
+    });
+    for t in tiles {
+        let layers = atlas_tile(t);
+        for id in ["lsoa11", "lsoa21"] {
+            let source = atlas.layer(id).expect("layer");
+            for f in &layer(&layers, id).features {
+                let mp = f.polygons();
+                let Some(r) = mp.bounding_rect() else {
+                    continue;
+                };
+                // Only areas wholly inside the tile (not cut by the buffer edge).
+                let lo = -(BUFFER as f64) + 1.0;
+                let hi = (EXTENT + BUFFER) as f64 - 1.0;
+                if r.min().x <= lo || r.min().y <= lo || r.max().x >= hi || r.max().y >= hi {
+                    continue;
+                }
+                let bng = geo::MapCoords::map_coords(&mp, |c| {
+                    let (e, n) = tile_to_bng(t, c.x, c.y);
+                    geo::Coord { x: e, y: n }
+                });
+                let area = &source.areas[f.id.expect("id") as usize];
+                let rel = (bng.unsigned_area() - area.area_m2).abs() / area.area_m2;
+                worst = worst.max(rel);
+                sum_rel += rel;
+                compared += 1;
+            }
+        }
+    }
+    assert!(
+        compared >= 50,
+        "only {compared} areas wholly inside the tiles"
+    );
+    let mean = sum_rel / compared as f64;
+    println!(
+        "z14: {compared} LSOAs, mean |area error| {:.3}%, worst {:.3}%",
+        mean * 100.0,
+        worst * 100.0
+    );
+    assert!(worst < 0.01, "worst relative area error {worst}");
+    assert!(mean < 0.002, "mean relative area error {mean}");
+}
+
+#[test]
+fn exteriors_wind_clockwise_on_screen_and_every_ring_is_valid() {
+    let mut rings = 0;
+    for z in [0u8, 5, 8, 10, 12, 14] {
+        for (lon, lat) in [CENTRAL, (-0.30, 51.45), (0.05, 51.55), (0.2, 51.48)] {
+            let t = tile_at(z, lon, lat);
+            let Some(bytes) = store().get(Tileset::Atlas, t).expect("tile builds") else {
+                continue;
+            };
+            for l in decode(&bytes.raw) {
+                for f in &l.features {
+                    assert!(
+                        surveyor_area(&f.rings[0]) > 0.0,
+                        "{} {t} feature {:?}: first ring is not an exterior",
+                        l.name,
+                        f.id
+                    );
+                    for r in &f.rings {
+                        assert_ne!(surveyor_area(r), 0.0, "zero-area ring in {} {t}", l.name);
+                        for w in r.windows(2) {
+                            assert_ne!(w[0], w[1], "repeated point in {} {t}", l.name);
+                        }
+                        rings += 1;
+                    }
+                    let mp = f.polygons();
+                    for p in &mp {
+                        if let Err(e) = p.check_validation() {
+                            panic!("{} {t} feature {:?} is invalid: {e}", l.name, f.id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(rings > 10_000, "{rings}");
+}
+
+#[test]
+fn below_a_layers_minzoom_its_layer_is_absent_and_outside_london_tiles_are_empty() {
+    let layers = atlas_tile(tile_at(9, CENTRAL.0, CENTRAL.1));
+    assert!(layers.iter().all(|l| l.name != "superzones"));
+    let paris = tile_at(10, 2.35, 48.85);
+    assert!(store()
+        .get(Tileset::Atlas, paris)
+        .expect("builds")
+        .is_none());
+}
+
+#[test]
+fn shared_lsoa_borders_have_identical_vertices_in_the_source() {
+    for id in ["lsoa11", "lsoa21", "boroughs"] {
+        let s = store();
+        let Ok(Tileset::Layer(i)) = s.tileset(id) else {
+            panic!("layer {id}")
+        };
+        let st = s.topology(i).stats;
+        let shared = st.shared_edges as f64 / (st.shared_edges + st.single_edges) as f64;
+        println!("{id}: {st:?}, shared edge share {shared:.3}");
+        if id != "boroughs" {
+            assert!(shared > 0.9, "{id}: only {shared} of edges are shared");
+        }
+        for z in [8u8, 10, 12, 14] {
+            let zs = s.zoom(i, z).stats;
+            println!("{id} z{z}: {zs:?}");
+        }
+    }
+}
