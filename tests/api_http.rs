@@ -104,7 +104,10 @@ async fn the_point_at_parliament_square_is_in_westminster() {
         "LSOA11CD",
         "NO2-2019-mean",
     );
-    assert_eq!(lsoa["indicators"]["no2_2019_mean"].as_f64(), no2["E01004733"]);
+    assert_eq!(
+        lsoa["indicators"]["no2_2019_mean"].as_f64(),
+        no2["E01004733"]
+    );
 }
 
 #[tokio::test]
