@@ -154,7 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             web,
         } => {
             let atlas = load(&data)?;
-            tracing::info!(seconds = atlas.report.seconds, "atlas loaded");
+            log_report(&atlas);
             let mut state = AppState {
                 public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
                 ..AppState::new(Arc::new(atlas))
@@ -189,4 +189,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .with_context(|| format!("cannot serve on {addr}"))
         }
     }
+}
+
+/// What `serve` says about the data it loaded: counts, repairs and any join gaps.
+fn log_report(atlas: &Atlas) {
+    let r = &atlas.report;
+    for l in &r.layers {
+        tracing::info!(layer = %l.id, areas = l.count, repaired = l.repaired.len(), "layer loaded");
+    }
+    for j in r
+        .joins
+        .iter()
+        .filter(|j| !j.unmatched_codes.is_empty() || !j.areas_without_value.is_empty())
+    {
+        tracing::warn!(
+            indicator = %j.indicator,
+            layer = %j.layer,
+            unmatched_codes = j.unmatched_codes.len(),
+            areas_without_value = j.areas_without_value.len(),
+            "join gaps (see `london-atlas check`)"
+        );
+    }
+    tracing::info!(seconds = r.seconds, "atlas loaded");
 }

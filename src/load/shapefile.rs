@@ -111,7 +111,7 @@ fn map_ring<P>(
 ) -> PolygonRing<shapefile::Point> {
     let conv = |pts: Vec<P>| {
         pts.iter()
-            .map(|p| f(p))
+            .map(&f)
             .map(|(x, y)| shapefile::Point { x, y })
             .collect()
     };
