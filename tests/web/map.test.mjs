@@ -98,8 +98,9 @@ test('search finds a borough and a school and opens their profiles', async () =>
   assert.equal(await p.page.getAttribute('#profile', 'data-code'), 'E09000007');
   // a borough also gets the planner summary of /api/query over its outline
   await p.page.waitForFunction(() => document.getElementById('summary').dataset.state === 'ready');
-  const camden = await getJson(server.base, '/api/areas/boroughs/E09000007');
-  const pop = Math.round(camden.indicators.population_2019.value).toLocaleString('en-GB');
+  const outline = await getJson(server.base, '/api/areas/boroughs/E09000007?format=geojson');
+  const q = await getJson(server.base, '/api/query', { method: 'POST', body: JSON.stringify(outline.geometry) });
+  const pop = Math.round(q.summary.population).toLocaleString('en-GB');
   assert.equal(await p.page.textContent('#summary [data-field="population"]'), pop);
 
   const expected = (await getJson(server.base, '/api/search?q=Abbey%20Primary%20School')).results.find(r => r.layer === 'superzones');

@@ -39,7 +39,8 @@ export class Search {
     const answer = await this.lookup(true);
     if (!answer) return;
     if (answer.point) { this.close(); this.onPoint(answer.point); return; }
-    if (this.results.length === 1) this.choose(0);
+    // Enter picks the best match (boroughs first, then names, as the API ranks them).
+    if (this.results.length) this.choose(0);
   }
 
   /** Runs the search; `go` = the user pressed Enter. Returns the API answer. */
