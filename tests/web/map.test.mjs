@@ -73,6 +73,13 @@ test('clicking Parliament Square opens Westminster 020C with the API figures', a
   const api = await getJson(server.base, '/api/areas/lsoa11/E01004733');
   const p = await openPage(browser.context, server.base, '/?ind=no2_mean&year=2019&geo=lsoa&at=14/51.5007/-0.1276');
   const pt = await screenPoint(p.page, -0.1276, 51.5007);
+  await p.page.mouse.move(pt.x, pt.y);
+  await p.page.waitForFunction(() => window.atlas.app.am.hovered !== null);
+  const hover = await p.page.evaluate(() => {
+    const am = window.atlas.app.am;
+    return am.map.getFeatureState({ source: 'atlas', sourceLayer: am.layer, id: am.hovered }).hover;
+  });
+  assert.equal(hover, true, 'the area under the mouse is not highlighted');
   await p.page.mouse.click(pt.x, pt.y);
   await p.page.waitForFunction(() => document.getElementById('profile').dataset.state === 'ready');
   assert.equal(await p.page.textContent('#profile-title'), 'Westminster 020C');

@@ -5,6 +5,8 @@
 
 /** Sequential ramp, light to dark (ColorBrewer YlOrRd + a darker end): "worse" is darker. */
 const WORSE_RAMP = ['#ffffcc', '#ffeda0', '#fed976', '#feb24c', '#fd8d3c', '#fc4e2a', '#e31a1c', '#bd0026', '#800026', '#4a0016'];
+/** Deprivation ramp (ColorBrewer RdPu), so deprivation never looks like pollution: darker = worse. */
+const DEPRIVATION_RAMP = ['#fff7f3', '#fde0dd', '#fcc5c0', '#fa9fb5', '#f768a1', '#dd3497', '#ae017e', '#7a0177', '#49006a'];
 /** Neutral ramp (ColorBrewer PuBu) for counts that are neither good nor bad. */
 const NEUTRAL_RAMP = ['#fff7fb', '#ece7f2', '#d0d1e6', '#a6bddb', '#74a9cf', '#3690c0', '#0570b0', '#045a8d', '#023858'];
 /** Colour of areas with no value. */
@@ -91,7 +93,7 @@ export class Catalog {
   classes(ind, values) {
     let breaks = ind.breaks && ind.breaks.length ? ind.breaks.slice() : quantileBreaks(values || [], 6);
     const n = breaks.length + 1;
-    const ramp = ind.polarity === 'neutral' ? NEUTRAL_RAMP : WORSE_RAMP;
+    const ramp = ind.polarity === 'neutral' ? NEUTRAL_RAMP : ind.id.startsWith('imd') ? DEPRIVATION_RAMP : WORSE_RAMP;
     let colors = sampleRamp(ramp, n);
     // lower-is-worse: low values get the dark end, so darker still reads as worse.
     if (ind.polarity === 'lower-is-worse') colors = colors.reverse();

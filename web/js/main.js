@@ -56,18 +56,20 @@ function listSources(catalog, tilejson) {
   $('sources').innerHTML = items.join('');
 }
 
-/** Short attribution lines for the map: the TileJSON's (boundaries, ONS, LAEI) plus any source it misses. */
+/**
+ * Attribution lines for the map: the TileJSON's (boundaries, ONS, LAEI, OGL statement) plus a
+ * short credit for any source it does not name; the full lines are in the Sources list.
+ */
 function attributionLines(catalog, tilejson) {
-  const lines = ['London Atlas'];
   const base = (tilejson && tilejson.attribution) || '';
+  const lines = ['London Atlas'];
   if (base) lines.push(base);
   const seen = new Set();
   for (const i of catalog.indicators) {
-    if (seen.has(i.source)) continue;
-    seen.add(i.source);
-    if (base.includes(i.attribution)) continue;
     const pub = i.publisher.split(';')[0].replace('Ministry of Housing, Communities and Local Government', 'MHCLG');
-    lines.push(`${i.source_title.replace(/ \(.*\)$/, '')} © ${pub}, ${i.licence}`);
+    if (seen.has(pub) || base.includes(i.attribution) || (base && /National Statistics/.test(base) && /Office for National Statistics/.test(pub))) continue;
+    seen.add(pub);
+    lines.push(base ? `${i.source_title.replace(/ \d{4}.*$/, '')} © ${pub}` : i.attribution);
   }
   return lines;
 }

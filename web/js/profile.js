@@ -1,5 +1,5 @@
 // Profile panel: shows one area from /api/areas/{layer}/{code}: the current indicator's value
-// beside the London figure, its rank of N and London tenth, national IMD decile where known,
+// beside the London figure, its rank of N and the share of London areas below it, national IMD decile where known,
 // its borough, source and year; for a school zone the school's name and phase; then every other
 // indicator of the area in a small table.
 
@@ -101,10 +101,12 @@ export class Profile {
     const over = ind.threshold !== null && ind.threshold !== undefined && v.value !== null && v.value > ind.threshold;
     let rank = '';
     if (v.rank && v.of) {
-      const tenth = Math.min(10, Math.ceil((v.rank / v.of) * 10));
       const which = ind.unit === 'decile' ? 'highest decile (least deprived)' : 'highest';
-      rank = `<dt>Rank</dt><dd data-field="rank">${v.rank.toLocaleString('en-GB')} of ${v.of.toLocaleString('en-GB')} (1 = ${which})</dd>` +
-        `<dt>In London</dt><dd data-field="tenth">${tenth === 1 ? 'top 10%' : `${tenth}${ordinal(tenth)} tenth`} of ${esc(KIND_PLURAL[p.layer] || 'areas')}</dd>`;
+      rank = `<dt>Rank</dt><dd data-field="rank">${v.rank.toLocaleString('en-GB')} of ${v.of.toLocaleString('en-GB')} (1 = ${which})</dd>`;
+      if (ind.unit !== 'decile' && v.of > 1) {
+        const below = Math.round(((v.of - v.rank) / v.of) * 100);
+        rank += `<dt>In London</dt><dd data-field="share">higher than ${below}% of ${esc(KIND_PLURAL[p.layer] || 'areas')}</dd>`;
+      }
     }
     const decile = ind.unit === 'decile' && v.value !== null
       ? `<dt>National decile</dt><dd data-field="decile">${fmt(v.value, 'decile')}${v.value === 1 ? ' (most deprived 10% in England)' : v.value === 10 ? ' (least deprived 10%)' : ''}</dd>` : '';
@@ -121,9 +123,3 @@ export class Profile {
 }
 
 const KIND_PLURAL = { boroughs: 'boroughs', lsoa11: 'neighbourhoods', lsoa21: 'neighbourhoods', superzones: 'school zones' };
-
-function ordinal(n) {
-  if (n === 2) return 'nd';
-  if (n === 3) return 'rd';
-  return 'th';
-}
