@@ -277,15 +277,19 @@ async fn tilejson_describes_every_field_with_absolute_tile_urls_and_the_attribut
         let layer = atlas.layer(vl["id"].as_str().expect("id")).expect("layer");
         assert_eq!(vl["minzoom"], layer.minzoom);
         let fields = vl["fields"].as_object().expect("fields");
+        let described = vl["field_descriptions"]
+            .as_object()
+            .expect("field_descriptions");
+        assert_eq!(fields.len(), described.len());
         for key in ["code", "name", "borough"]
             .into_iter()
             .chain(layer.columns.keys().map(|k| k.as_str()))
         {
-            let d = fields
-                .get(key)
-                .and_then(|d| d.as_str())
-                .unwrap_or_else(|| panic!("{key}"));
-            assert!(d.len() > 10, "{key} is described: {d}");
+            let ty = fields.get(key).and_then(|d| d.as_str());
+            let numeric = layer.columns.contains_key(key);
+            assert_eq!(ty, Some(if numeric { "Number" } else { "String" }), "{key}");
+            let d = described.get(key).and_then(|d| d.as_str()).unwrap_or("");
+            assert!(d.len() > 20, "{key} is described: {d}");
         }
         if layer.id == "superzones" {
             assert!(fields.contains_key("phase"));

@@ -1,7 +1,12 @@
 //! TileJSON 3.0.0 for each tileset (with the `tilejson` crate): absolute tile URLs, one
-//! `vector_layers` entry per MVT layer with every field described in words, bounds, center,
-//! zoom range and the atlas's attribution lines; plus a `tilestats` block (types of every
-//! field) that GDAL's MVT driver reads to type its fields.
+//! `vector_layers` entry per MVT layer, bounds, center, zoom range and the atlas's
+//! attribution lines, plus a `tilestats` block.
+//!
+//! Each vector layer's `fields` maps a field to its type word, `Number` or `String`, as
+//! tippecanoe writes it: GDAL's MVT driver (and QGIS through it) types a field Real only when
+//! the description is exactly `Number`, and types it String otherwise. The sentence describing
+//! each field (title, unit, year, how the layer's values were obtained) is in the layer's
+//! `field_descriptions` object, an extension key TileJSON 3.0.0 allows.
 //!
 //! Failure modes: none; the caller has already resolved the tileset.
 
@@ -73,7 +78,18 @@ pub fn tilejson(store: &TileStore, t: Tileset, base: &str) -> TileJSON {
     for i in store.layers_of(t) {
         let layer = &atlas.layers[i];
         let fields = fields(store, i);
-        let mut vl = VectorLayer::new(layer.id.clone(), fields.clone());
+        let types: BTreeMap<String, String> = fields
+            .iter()
+            .map(|(k, d)| {
+                (
+                    k.clone(),
+                    d.split(':').next().unwrap_or("String").to_string(),
+                )
+            })
+            .collect();
+        let mut vl = VectorLayer::new(layer.id.clone(), types);
+        vl.other
+            .insert("field_descriptions".into(), json!(fields.clone()));
         vl.description = Some(layer.description.clone());
         vl.minzoom = Some(store.layer_minzoom(i));
         vl.maxzoom = Some(MAX_ZOOM);
