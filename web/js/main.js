@@ -101,6 +101,7 @@ class App {
       this.am = new AtlasMap(this.gl, {
         container: 'map',
         view,
+        layers: [...this.catalog.layers.values()],
         attribution,
         onPick: (layer, code) => (layer ? this.openArea(layer, code, {}) : this.selectArea(null)),
         onView: () => this.viewChanged(),

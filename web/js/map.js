@@ -5,7 +5,9 @@
 
 import { NO_DATA, BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
 
-const SOURCE = 'atlas';
+/** One vector source per atlas layer (/tiles/{layer}/...): the map fetches only the layers it
+ * draws, so the borough view costs kilobytes, not the composite `atlas` tileset's megabytes. */
+const tileUrl = layer => new URL(`/tiles/${layer}/{z}/{x}/{y}.mvt`, location.href).href.replace(/%7B/g, '{').replace(/%7D/g, '}');
 const WATER = '#c9dbe8';
 const LAND = '#f3f1ec';
 const CHORO_LAYERS = ['choro', 'choro-line', 'choro-hover'];
@@ -33,7 +35,7 @@ export function bivariateColor(no2, decile) {
 export class AtlasMap {
   /**
    * @param maplibregl the MapLibre module
-   * @param opts {container, view, attribution: string[], onPick(layer, code, lngLat), onView()}
+   * @param opts {container, view, layers: [{id, minzoom}], attribution: string[], onPick(layer, code, lngLat), onView()}
    */
   constructor(maplibregl, opts) {
     this.gl = maplibregl;
@@ -42,7 +44,8 @@ export class AtlasMap {
     this.hovered = null;
     this.selected = null;
     this.interactive = true;
-    const tiles = [new URL('/tiles/atlas/{z}/{x}/{y}.mvt', location.href).href.replace(/%7B/g, '{').replace(/%7D/g, '}')];
+    const sources = {};
+    for (const l of opts.layers) sources[l.id] = { type: 'vector', tiles: [tileUrl(l.id)], minzoom: l.minzoom || 0, maxzoom: 14 };
     this.map = new maplibregl.Map({
       container: opts.container,
       center: opts.view.center,
@@ -58,13 +61,11 @@ export class AtlasMap {
       cooperativeGestures: false,
       style: {
         version: 8,
-        sources: {
-          [SOURCE]: { type: 'vector', tiles, minzoom: 0, maxzoom: 14, attribution: '' },
-        },
+        sources,
         layers: [
           { id: 'water', type: 'background', paint: { 'background-color': WATER } },
-          { id: 'land', type: 'fill', source: SOURCE, 'source-layer': 'boroughs', paint: { 'fill-color': LAND } },
-          { id: 'borough-line', type: 'line', source: SOURCE, 'source-layer': 'boroughs',
+          { id: 'land', type: 'fill', source: 'boroughs', 'source-layer': 'boroughs', paint: { 'fill-color': LAND } },
+          { id: 'borough-line', type: 'line', source: 'boroughs', 'source-layer': 'boroughs',
             paint: { 'line-color': '#2b2f33', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 0.8, 13, 2] } },
         ],
       },
@@ -107,7 +108,7 @@ export class AtlasMap {
     if (this.layer !== layer) {
       for (const id of CHORO_LAYERS) if (m.getLayer(id)) m.removeLayer(id);
       this.hover(null);
-      const src = { source: SOURCE, 'source-layer': layer };
+      const src = { source: layer, 'source-layer': layer };
       m.addLayer({ id: 'choro', type: 'fill', ...src, paint: { 'fill-color': color, 'fill-opacity': opacity } }, 'borough-line');
       m.addLayer({ id: 'choro-line', type: 'line', ...src,
         paint: { 'line-color': '#ffffff', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.25, 13, 0.6], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.1, 14, 0.8] } }, 'borough-line');
@@ -124,13 +125,13 @@ export class AtlasMap {
   hover(feature) {
     const m = this.map;
     if (this.hovered !== null && this.layer) {
-      m.setFeatureState({ source: SOURCE, sourceLayer: this.layer, id: this.hovered }, { hover: false });
+      m.setFeatureState({ source: this.layer, sourceLayer: this.layer, id: this.hovered }, { hover: false });
     }
     this.hovered = null;
     m.getCanvas().style.cursor = feature && this.interactive ? 'pointer' : '';
     if (feature && feature.id !== undefined && this.interactive) {
       this.hovered = feature.id;
-      m.setFeatureState({ source: SOURCE, sourceLayer: this.layer, id: feature.id }, { hover: true });
+      m.setFeatureState({ source: this.layer, sourceLayer: this.layer, id: feature.id }, { hover: true });
     }
   }
 
@@ -140,7 +141,7 @@ export class AtlasMap {
     const m = this.map;
     for (const id of ['selected-casing', 'selected']) if (m.getLayer(id)) m.removeLayer(id);
     if (!area) return;
-    const base = { source: SOURCE, 'source-layer': area.layer, filter: ['==', ['get', 'code'], area.code] };
+    const base = { source: area.layer, 'source-layer': area.layer, filter: ['==', ['get', 'code'], area.code] };
     m.addLayer({ id: 'selected-casing', type: 'line', ...base, paint: { 'line-color': '#ffffff', 'line-width': 7 } });
     m.addLayer({ id: 'selected', type: 'line', ...base, paint: { 'line-color': '#000000', 'line-width': 3.5 } });
   }
