@@ -3,7 +3,7 @@
 //! fails with an error naming the file and record: nothing half-loaded is ever served.
 
 use crate::derive;
-use crate::indicator::{Indicator, Method};
+use crate::indicator::{Indicator, Method, ReferenceValue};
 use crate::layer::{Area, Column, Layer};
 use crate::load::repair::{repair_areas, Repair, RepairFailure};
 use crate::load::superzones::SchoolReport;
@@ -124,10 +124,23 @@ impl Atlas {
             .collect();
 
         // Published tables first, so every derivation can use any weight column.
+        let mut references: HashMap<String, ReferenceValue> = HashMap::new();
         for ind in &manifest.indicators {
             for t in &ind.tables {
                 let path = dir.open(&t.file)?;
-                let rows = load::table::read_column(&path, &t.key, &t.column)?;
+                let rows = load::table::read_filtered_column(&path, &t.key, &t.column, &t.filter)?;
+                if let Some(r) = &t.reference {
+                    let value = rows
+                        .iter()
+                        .find(|row| row.code == r.code)
+                        .and_then(|row| row.value);
+                    let reference = ReferenceValue {
+                        code: r.code.clone(),
+                        name: r.name.clone(),
+                        value,
+                    };
+                    references.insert(ind.id.clone(), reference);
+                }
                 let layer = &mut layers[layer_at[&t.layer]];
                 let (column, join) = join(layer, &ind.id, t, &rows);
                 layer.columns.insert(ind.id.clone(), column);
@@ -211,6 +224,8 @@ impl Atlas {
                     weight: spec.weight.clone(),
                     london,
                     london_method,
+                    period: spec.period.clone(),
+                    reference: references.get(&spec.id).cloned(),
                 }
             })
             .collect();
@@ -264,6 +279,9 @@ fn join(
     let mut unmatched = Vec::new();
     let mut matched = 0;
     for row in rows {
+        if t.reference.as_ref().is_some_and(|r| r.code == row.code) {
+            continue;
+        }
         match layer.area_index(&row.code) {
             Some(i) => {
                 values[i] = row.value;
@@ -282,7 +300,12 @@ fn join(
         indicator: indicator.to_string(),
         layer: layer.id.clone(),
         file: t.file.clone(),
-        rows: rows.len(),
+        rows: rows.len()
+            - usize::from(
+                t.reference
+                    .as_ref()
+                    .is_some_and(|r| rows.iter().any(|row| row.code == r.code)),
+            ),
         matched,
         unmatched_codes: unmatched,
         areas_without_value: without,

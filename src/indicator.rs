@@ -76,6 +76,18 @@ pub struct Indicator {
     /// The figure for London as a whole, computed from `base_layer`.
     pub london: Option<f64>,
     pub london_method: String,
+    /// The period the values describe, when not one calendar year (e.g. "2017/18").
+    pub period: Option<String>,
+    /// A published comparator such as England's figure.
+    pub reference: Option<ReferenceValue>,
+}
+
+/// A published comparator figure (e.g. England) from the indicator's own table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferenceValue {
+    pub code: String,
+    pub name: String,
+    pub value: Option<f64>,
 }
 
 impl Indicator {

@@ -148,6 +148,8 @@ pub struct IndicatorSpec {
     /// Weight for weighted means over London and for polygon summaries: an indicator id on
     /// the same layer (e.g. population_2019), or absent for area weights.
     pub weight: Option<String>,
+    /// The period the values describe when it is not one calendar year (e.g. "2017/18").
+    pub period: Option<String>,
 }
 
 /// A CSV column joined by area code onto a layer.
@@ -158,6 +160,19 @@ pub struct TableSpec {
     pub file: String,
     pub key: String,
     pub column: String,
+    /// For long ("tidy") tables: keep only the rows whose columns have these values.
+    #[serde(default)]
+    pub filter: std::collections::BTreeMap<String, String>,
+    /// A row that is a comparator, not an area (e.g. England, E92000001): its value becomes
+    /// the indicator's reference figure instead of an unmatched code.
+    pub reference: Option<Reference>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub code: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -34,7 +34,7 @@ pub fn render(atlas: &Atlas) -> String {
     for j in &r.joins {
         let _ = writeln!(
             out,
-            "  {:<22} -> {:<9} {:>5}/{:<5} unmatched {:<4} without value {:<4}{}",
+            "  {:<36} -> {:<9} {:>5}/{:<5} unmatched {:<4} without value {:<4}{}",
             j.indicator,
             j.layer,
             j.matched,
@@ -52,7 +52,7 @@ pub fn render(atlas: &Atlas) -> String {
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
-            "  {:<22} {:>12} {:<7} on {}",
+            "  {:<36} {:>12} {:<11} on {}",
             i.id,
             london,
             i.unit,

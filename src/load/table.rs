@@ -5,7 +5,7 @@
 //! [`LoadError`] naming the file, the record (1 = first data row) and the problem.
 
 use super::LoadError;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 /// One row of a joined column: record number, area code, value (None = missing/suppressed).
@@ -21,6 +21,17 @@ const MISSING: [&str; 8] = ["", "na", "n/a", "..", "x", "*", "-", ":"];
 
 /// Reads `column` keyed by `key` from a CSV file with a header row.
 pub fn read_column(path: &Path, key: &str, column: &str) -> Result<Vec<Row>, LoadError> {
+    read_filtered_column(path, key, column, &BTreeMap::new())
+}
+
+/// [`read_column`] over the rows of a long table whose `filter` columns have the given
+/// values (e.g. one indicator, period and sex of a Fingertips extract).
+pub fn read_filtered_column(
+    path: &Path,
+    key: &str,
+    column: &str,
+    filter: &BTreeMap<String, String>,
+) -> Result<Vec<Row>, LoadError> {
     let shown = path.display().to_string();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -50,6 +61,10 @@ pub fn read_column(path: &Path, key: &str, column: &str) -> Result<Vec<Row>, Loa
             })
     };
     let (key_at, value_at) = (find(key)?, find(column)?);
+    let filter_at: Vec<(usize, &str)> = filter
+        .iter()
+        .map(|(col, want)| Ok((find(col)?, want.as_str())))
+        .collect::<Result<_, LoadError>>()?;
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for (i, record) in reader.records().enumerate() {
@@ -60,6 +75,12 @@ pub fn read_column(path: &Path, key: &str, column: &str) -> Result<Vec<Row>, Loa
             message,
         };
         let record = record.map_err(|e| err(e.to_string()))?;
+        if !filter_at
+            .iter()
+            .all(|(at, want)| record.get(*at).map(str::trim) == Some(*want))
+        {
+            continue;
+        }
         let code = record.get(key_at).unwrap_or("").trim().to_string();
         if code.is_empty() {
             return Err(err(format!("the key column \"{key}\" is empty")));

@@ -16,6 +16,8 @@ pub struct ProfileValue {
     /// How many areas of the layer have a value.
     pub of: usize,
     pub method: String,
+    /// A published comparator (e.g. England), where the source gives one.
+    pub reference: Option<crate::indicator::ReferenceValue>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +65,7 @@ impl Atlas {
                         rank,
                         of,
                         method: col.method.describe(),
+                        reference: ind.and_then(|i| i.reference.clone()),
                     },
                 )
             })
