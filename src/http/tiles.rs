@@ -135,10 +135,17 @@ pub async fn tile(
         parse_coord(y, "y")?,
     )
     .map_err(TileError::from)?;
-    let store = s.tiles.clone();
-    let got = tokio::task::spawn_blocking(move || store.get(t, id))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    // Cache hits are answered on the async worker; only a miss (up to a few hundred ms of
+    // CPU for a zoom's first tile) moves to the blocking pool.
+    let got = match s.tiles.cached_tile(t, id) {
+        Some(hit) => hit,
+        None => {
+            let store = s.tiles.clone();
+            tokio::task::spawn_blocking(move || store.get(t, id))
+                .await
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??
+        }
+    };
     Ok(respond(got, &headers))
 }
 

@@ -196,12 +196,15 @@ impl TileStore {
         Ok(encode(&layers)?)
     }
 
+    /// The tile if it is already built (`Some(None)` = built and empty), without building.
+    pub fn cached_tile(&self, t: Tileset, tile: TileId) -> Option<Option<Arc<EncodedTile>>> {
+        self.tiles.read().ok()?.get(&(t, tile)).cloned()
+    }
+
     /// The tile from the cache, building it on first request. `None` = empty tile.
     pub fn get(&self, t: Tileset, tile: TileId) -> Result<Option<Arc<EncodedTile>>, TileError> {
-        if let Ok(map) = self.tiles.read() {
-            if let Some(hit) = map.get(&(t, tile)) {
-                return Ok(hit.clone());
-            }
+        if let Some(hit) = self.cached_tile(t, tile) {
+            return Ok(hit);
         }
         let built = self
             .render(t, tile)?
