@@ -229,7 +229,14 @@ pub async fn values(State(s): State<AppState>, q: Params) -> Result<Json<Value>,
         .iter()
         .map(|&i| {
             let a = &layer.areas[i];
-            json!({ "code": a.code, "name": a.name, "borough": a.borough, "value": column.values[i] })
+            let borough_name = a.borough.as_deref().and_then(|b| atlas.borough_name(b));
+            json!({
+                "code": a.code,
+                "name": a.name,
+                "borough": a.borough,
+                "borough_name": borough_name,
+                "value": column.values[i],
+            })
         })
         .collect();
     Ok(Json(json!({

@@ -40,6 +40,8 @@ test('the map draws London with no console errors and nothing fetched from outsi
   const attribution = await p.page.textContent('.maplibregl-ctrl-attrib');
   assert.match(attribution, /London Atlas/);
   assert.match(attribution, /Crown copyright/);
+  const [sw, sh] = await p.page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
+  assert.ok(sw <= 1280 && sh <= 800, `the page scrolls (${sw}x${sh}): only the panel should`);
   const firstRender = await p.page.evaluate(() => window.atlas.firstRender);
   t.diagnostic(`first full render ${Math.round(firstRender)} ms after navigation start; ${p.bytes()} bytes over ${p.responses.length} requests`);
   await p.page.screenshot({ path: join(SHOTS, 'first-view-1280.png') });

@@ -4,7 +4,7 @@
 // (ready flag, first-render time, map, state) for the browser tests.
 
 import { api, selectUrl } from './api.js';
-import { Catalog, GEO_LABEL } from './catalog.js';
+import { Catalog, GEO_LABEL, fmtUnit } from './catalog.js';
 import { fromUrl, toUrl } from './state.js';
 import { AtlasMap, choroplethColor, bivariateColor } from './map.js';
 import { renderSingle, renderBivariate } from './legend.js';
@@ -105,6 +105,7 @@ class App {
         attribution,
         onPick: (layer, code) => (layer ? this.openArea(layer, code, {}) : this.selectArea(null)),
         onView: () => this.viewChanged(),
+        describe: props => this.describe(props),
       });
       atlas.map = this.am.map;
       this.am.map.on('error', e => {
@@ -176,6 +177,15 @@ class App {
       $('panel-toggle').setAttribute('aria-expanded', String(!collapsed));
       if (this.am) setTimeout(() => this.am.map.resize(), 0);
     });
+  }
+
+  /** Hover label: the area's name and the value(s) on show. */
+  describe(props) {
+    const parts = this.shown().map(i => {
+      const v = props[i.id];
+      return typeof v === 'number' ? fmtUnit(v, i.unit) : 'no data';
+    });
+    return `${props.name || props.code || ''}: ${parts.join(' · ')}`;
   }
 
   /** The indicators shown: [main] or [no2, deprivation decile] in the bivariate view. */

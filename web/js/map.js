@@ -35,7 +35,8 @@ export function bivariateColor(no2, decile) {
 export class AtlasMap {
   /**
    * @param maplibregl the MapLibre module
-   * @param opts {container, view, layers: [{id, minzoom}], attribution: string[], onPick(layer, code, lngLat), onView()}
+   * @param opts {container, view, layers: [{id, minzoom}], attribution: string[], onPick(layer, code, lngLat),
+   *   onView(), describe(properties) -> hover label}
    */
   constructor(maplibregl, opts) {
     this.gl = maplibregl;
@@ -75,7 +76,12 @@ export class AtlasMap {
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'top-left');
     this.map.addControl(new maplibregl.AttributionControl({ customAttribution: opts.attribution }), 'bottom-right');
-    this.map.on('mousemove', 'choro', e => this.hover(e.features && e.features[0]));
+    this.tip = document.createElement('div');
+    this.tip.className = 'map-tip';
+    this.tip.hidden = true;
+    this.tip.setAttribute('aria-hidden', 'true'); // the profile and table carry the same facts
+    this.map.getContainer().appendChild(this.tip);
+    this.map.on('mousemove', 'choro', e => this.hover(e.features && e.features[0], e.point));
     this.map.on('mouseleave', 'choro', () => this.hover(null));
     this.map.on('click', e => this.click(e));
     this.map.on('moveend', () => opts.onView && opts.onView());
@@ -122,8 +128,15 @@ export class AtlasMap {
     }
   }
 
-  hover(feature) {
+  hover(feature, point) {
     const m = this.map;
+    if (feature && point && this.interactive && this.opts.describe) {
+      this.tip.textContent = this.opts.describe(feature.properties || {});
+      this.tip.style.transform = `translate(${Math.round(point.x + 14)}px, ${Math.round(point.y + 14)}px)`;
+      this.tip.hidden = false;
+    } else {
+      this.tip.hidden = true;
+    }
     if (this.hovered !== null && this.layer) {
       m.setFeatureState({ source: this.layer, sourceLayer: this.layer, id: this.hovered }, { hover: false });
     }

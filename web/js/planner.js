@@ -153,7 +153,8 @@ export class Planner {
       ...imd.map(i => [`IMD ${i.year} score`, fmt(val(i.id), i.unit), ind[i.id].method, i.id]),
     ];
     const touched = Object.entries(r.layers || {}).map(([layer, list]) =>
-      `<li data-layer="${esc(layer)}" data-count="${list.length}">${esc(LAYER_NAME[layer] || layer)}: <strong>${list.length.toLocaleString('en-GB')}</strong>` +
+      `<li data-layer="${esc(layer)}" data-count="${list.length}">${esc(LAYER_NAME[layer] || layer)}: <strong>${list.length.toLocaleString('en-GB')}</strong> touched` +
+      `, ${list.filter(a => a.overlap_share >= 0.5).length.toLocaleString('en-GB')} at least half inside` +
       (list.length ? `<details><summary>List</summary><ul>${list.slice(0, 200).map(a => `<li>${esc(a.name)} <span class="src">${esc(a.code)}, ${Math.round(a.overlap_share * 100)}% inside</span></li>`).join('')}${list.length > 200 ? '<li>…</li>' : ''}</ul></details>` : '') +
       '</li>').join('');
     for (const u of this.urls) URL.revokeObjectURL(u);

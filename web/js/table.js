@@ -58,11 +58,11 @@ export class Table {
     const sense = ind.polarity === 'lower-is-worse' ? 'lowest (worst) first' : ind.polarity === 'neutral' ? 'largest first' : 'highest (worst) first';
     this.caption.textContent = `${data.count.toLocaleString('en-GB')} ${GEO_LABEL[layer] || layer}, ${sense}, by ${ind.title}${ind.unit && ind.unit !== 'decile' && ind.unit !== 'score' ? ` (${ind.unit})` : ''}. ${data.count - withValue ? `${data.count - withValue} without a value are listed last.` : ''}`;
     const showBorough = layer !== 'boroughs';
-    this.table.tHead.innerHTML = `<tr><th scope="col" class="num">#</th><th scope="col">Area</th>${showBorough ? '<th scope="col">Borough code</th>' : ''}<th scope="col" class="num">Value</th></tr>`;
+    this.table.tHead.innerHTML = `<tr><th scope="col" class="num">#</th><th scope="col">Area</th>${showBorough ? '<th scope="col">Borough</th>' : ''}<th scope="col" class="num">Value</th></tr>`;
     const rows = data.areas.map((a, k) => {
       const colour = a.value === null ? '' : classes.colors[classOf(a.value, classes.breaks)];
       return `<tr><td class="num">${k + 1}</td><td><button type="button" class="link" data-layer="${esc(layer)}" data-code="${esc(a.code)}">${esc(a.name)}</button></td>` +
-        `${showBorough ? `<td>${esc(a.borough)}</td>` : ''}<td class="num"><span class="sw" style="display:inline-block;width:.8em;height:.8em;margin-right:.3em;background:${colour || 'transparent'}"></span>${esc(fmt(a.value, ind.unit))}</td></tr>`;
+        `${showBorough ? `<td>${esc(a.borough_name || a.borough)}</td>` : ''}<td class="num"><span class="sw" style="display:inline-block;width:.8em;height:.8em;margin-right:.3em;background:${colour || 'transparent'}"></span>${esc(fmt(a.value, ind.unit))}</td></tr>`;
     });
     this.table.tBodies[0].innerHTML = rows.join('');
   }
