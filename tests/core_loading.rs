@@ -360,6 +360,15 @@ fn scratch_data(name: &str, replace: &[(&str, Vec<u8>)]) -> PathBuf {
     root
 }
 
+/// The London manifest with no checksums, for data folders that hold altered files.
+fn without_checksums() -> Manifest {
+    let mut m = Manifest::london().expect("manifest");
+    for f in m.sources.iter_mut().flat_map(|s| s.files.iter_mut()) {
+        f.sha256 = None;
+    }
+    m
+}
+
 fn load_err(dir: &Path, manifest: &Manifest) -> String {
     match Atlas::load(
         manifest,
@@ -404,12 +413,7 @@ fn a_truncated_table_without_checksum_names_the_record() {
     let text = std::fs::read_to_string(data_dir().join(rel)).expect("read");
     let broken = text.replacen(",6.208,", ",six,", 1).into_bytes();
     let dir = scratch_data("badvalue", &[(rel, broken)]);
-    let mut m = Manifest::london().expect("manifest");
-    for s in &mut m.sources {
-        for f in &mut s.files {
-            f.sha256 = None;
-        }
-    }
+    let m = without_checksums();
     let e = load_err(&dir, &m);
     assert!(
         e.contains("iod2019_london_lsoa11.csv: record 1") && e.contains("\"six\""),
@@ -422,12 +426,7 @@ fn a_shapefile_in_an_unknown_crs_is_refused() {
     let rel = "london-statistical-gis-boundaries/ESRI/London_Borough_Excluding_MHW.prj";
     let wgs = br#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
     let dir = scratch_data("crs", &[(rel, wgs.to_vec())]);
-    let mut m = Manifest::london().expect("manifest");
-    for s in &mut m.sources {
-        for f in &mut s.files {
-            f.sha256 = None;
-        }
-    }
+    let m = without_checksums();
     let e = load_err(&dir, &m);
     assert!(
         e.contains("London_Borough_Excluding_MHW.shp")

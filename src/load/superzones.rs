@@ -8,6 +8,7 @@
 //! [`LoadError`] naming the file and record. Closed schools and schools without coordinates
 //! are counted in the [`SchoolReport`], never silently dropped.
 
+use super::table::CsvFile;
 use super::LoadError;
 use crate::layer::Area;
 use crate::manifest::LayerSpec;
@@ -54,26 +55,8 @@ pub fn read_superzones(
     let shown = path.display().to_string();
     let radius = spec.radius_m.unwrap_or(400.0);
     let segments = spec.segments.unwrap_or(64);
-    let mut reader = csv::Reader::from_path(path).map_err(|e| LoadError::Unreadable {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    let headers = reader
-        .headers()
-        .map_err(|e| LoadError::Unreadable {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-            .ok_or_else(|| LoadError::Invalid {
-                path: shown.clone(),
-                message: format!("has no column \"{name}\""),
-            })
-    };
+    let mut csv = CsvFile::open(path)?;
+    let col = |name: &str| csv.column(name);
     let (urn_at, name_at, status_at, e_at, n_at) = (
         col(&spec.code_field)?,
         col(&spec.name_field)?,
@@ -91,7 +74,7 @@ pub fn read_superzones(
     let mut report = SchoolReport::default();
     let mut areas = Vec::new();
     let mut seen = HashSet::new();
-    for (i, record) in reader.records().enumerate() {
+    for (i, record) in csv.reader.records().enumerate() {
         let record_no = i + 1;
         let err = |message: String| LoadError::Record {
             path: shown.clone(),

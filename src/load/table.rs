@@ -19,6 +19,49 @@ pub struct Row {
 /// Markers that publishers use for a missing or suppressed value.
 const MISSING: [&str; 8] = ["", "na", "n/a", "..", "x", "*", "-", ":"];
 
+/// An open CSV file with its header row, for finding columns by name.
+pub struct CsvFile {
+    pub reader: csv::Reader<std::fs::File>,
+    pub headers: csv::StringRecord,
+    /// The path as shown in errors.
+    pub shown: String,
+}
+
+impl CsvFile {
+    pub fn open(path: &Path) -> Result<CsvFile, LoadError> {
+        let shown = path.display().to_string();
+        let unreadable = |e: csv::Error| LoadError::Unreadable {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(unreadable)?;
+        let headers = reader.headers().map_err(unreadable)?.clone();
+        Ok(CsvFile {
+            reader,
+            headers,
+            shown,
+        })
+    }
+
+    /// Index of the column named `name` (a UTF-8 byte-order mark and spaces are ignored).
+    pub fn column(&self, name: &str) -> Result<usize, LoadError> {
+        self.headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+            .ok_or_else(|| LoadError::Invalid {
+                path: self.shown.clone(),
+                message: format!(
+                    "has no column \"{name}\" (its header has {} columns, starting {:?})",
+                    self.headers.len(),
+                    self.headers.iter().take(4).collect::<Vec<_>>()
+                ),
+            })
+    }
+}
+
 /// Reads `column` keyed by `key` from a CSV file with a header row.
 pub fn read_column(path: &Path, key: &str, column: &str) -> Result<Vec<Row>, LoadError> {
     read_filtered_column(path, key, column, &BTreeMap::new())
@@ -32,34 +75,9 @@ pub fn read_filtered_column(
     column: &str,
     filter: &BTreeMap<String, String>,
 ) -> Result<Vec<Row>, LoadError> {
-    let shown = path.display().to_string();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .map_err(|e| LoadError::Unreadable {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-    let headers = reader
-        .headers()
-        .map_err(|e| LoadError::Unreadable {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-            .ok_or_else(|| LoadError::Invalid {
-                path: shown.clone(),
-                message: format!(
-                    "has no column \"{name}\" (its header has {} columns, starting {:?})",
-                    headers.len(),
-                    headers.iter().take(4).collect::<Vec<_>>()
-                ),
-            })
-    };
+    let mut csv = CsvFile::open(path)?;
+    let shown = csv.shown.clone();
+    let find = |name: &str| csv.column(name);
     let (key_at, value_at) = (find(key)?, find(column)?);
     let filter_at: Vec<(usize, &str)> = filter
         .iter()
@@ -67,7 +85,7 @@ pub fn read_filtered_column(
         .collect::<Result<_, LoadError>>()?;
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
-    for (i, record) in reader.records().enumerate() {
+    for (i, record) in csv.reader.records().enumerate() {
         let record_no = i + 1;
         let err = |message: String| LoadError::Record {
             path: shown.clone(),
