@@ -244,6 +244,62 @@ test('at 375 px wide the page fits the screen and the controls stay reachable', 
   await p.page.close();
 });
 
+/** Text elements (outside the map canvas) whose colour contrast is below WCAG AA. */
+function lowContrast() {
+  const parse = c => { const m = c.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
+  const lum = ({ r, g, b }) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((a, v, k) => a + v * [0.2126, 0.7152, 0.0722][k], 0);
+  const bgOf = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.a > 0.9) return c;
+    }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.maplibregl-map') || el.closest('[hidden]') || !el.offsetParent) continue;
+    const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
+    if (!text) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
+    const fg = parse(cs.color), bg = bgOf(el);
+    const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(cs.fontSize), bold = Number(cs.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < need) bad.push(`${el.tagName}#${el.id}.${el.className} "${text.slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}
+
+test('text meets WCAG AA contrast and the map can be used from the keyboard', async () => {
+  const p = await openPage(browser.context, server.base, '/?geo=lsoa&at=14/51.5007/-0.1276&area=lsoa11/E01004733');
+  await p.page.waitForFunction(() => document.getElementById('profile').dataset.state === 'ready');
+  assert.deepEqual(await p.page.evaluate(lowContrast), []);
+  // keyboard: focus the map, Enter picks the area at the centre
+  await p.page.click('#profile-close');
+  await p.page.focus('.maplibregl-canvas');
+  await p.page.keyboard.press('Enter');
+  await p.page.waitForFunction(() => document.getElementById('profile').dataset.state === 'ready' && !document.getElementById('profile').hidden);
+  assert.equal(await p.page.getAttribute('#profile', 'data-code'), 'E01004733');
+  // every interactive control is reachable with Tab and shows a focus outline
+  const focusable = await p.page.evaluate(() => [...document.querySelectorAll('button, select, input, a[href]')].filter(e => e.offsetParent && !e.closest('.maplibregl-map')).length);
+  const seen = new Set();
+  for (let k = 0; k < focusable + 5; k++) {
+    await p.page.keyboard.press('Tab');
+    const info = await p.page.evaluate(() => { const e = document.activeElement; const cs = getComputedStyle(e); return [e.id || e.textContent.trim().slice(0, 20), cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2]; });
+    seen.add(info[0]);
+    if (['search', 'indicator', 'draw-start'].includes(info[0])) assert.ok(info[1], `no visible focus on ${info[0]}`);
+  }
+  for (const id of ['search', 'mode', 'indicator', 'year', 'geo', 'draw-start', 'table-toggle', 'copy-link', 'rule-op', 'rule-value', 'dl-csv']) assert.ok(seen.has(id), `${id} not reached with Tab`);
+  // the table's text too
+  await p.page.click('#table-toggle');
+  await p.page.waitForSelector('#table tbody tr');
+  assert.deepEqual(await p.page.evaluate(lowContrast), []);
+  assert.deepEqual(await allProblems(p), []);
+  await p.page.close();
+});
+
 test('without MapLibre installed the page explains how to install it; unknown /api paths stay JSON', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-web-'));
   for (const f of ['index.html', 'css', 'js']) cpSync(join(root, 'web', f), join(dir, f), { recursive: true });

@@ -114,7 +114,13 @@ class App {
         console.warn('map:', msg);
       });
       await this.am.ready();
-      this.planner = new Planner(this.am, this.catalog, { onDrawing: d => { this.am.interactive = !d; } });
+      this.planner = new Planner(this.am, this.catalog, {
+        onDrawing: d => {
+          this.am.interactive = !d;
+          document.body.classList.toggle('drawing', d);
+          this.am.map.resize();
+        },
+      });
       $('draw-start').disabled = false;
     } else {
       $('draw-start').disabled = true;
@@ -255,7 +261,10 @@ class App {
     this.drawnLayer = layer;
     if (this.am) {
       const color = bivar ? bivariateColor(ind.id, dep.id) : choroplethColor(ind.id, classes);
-      this.am.show(layer, color, layer === 'superzones' ? 0.65 : 0.88);
+      // Overlapping school zones: the worse value is drawn on top, so exposure is never hidden.
+      const sign = ind.polarity === 'lower-is-worse' ? -1 : 1;
+      const sortKey = ['*', sign, ['coalesce', ['get', ind.id], sign * -1e9]];
+      this.am.show(layer, color, layer === 'superzones' ? 0.92 : 0.88, sortKey);
     }
     this.table.update(layer, ind, classes || { breaks: [], colors: ['transparent'] });
     this.profile.refresh(shown.map(i => i.id));
@@ -275,12 +284,13 @@ class App {
     const value = Number(input.value);
     const ok = input.value !== '' && Number.isFinite(value);
     const where = `${ind.id}${$('rule-op').value}${value}`;
+    $('rule-what').textContent = `${GEO_LABEL[this.drawnLayer] || this.drawnLayer} (${ind.title}${ind.unit === 'µg/m³' ? ', µg/m³' : ''})`;
     for (const [id, fmtName] of [['dl-csv', 'csv'], ['dl-geojson', 'geojson']]) {
       const a = $(id);
       a.setAttribute('aria-disabled', String(!ok));
       a.href = ok ? selectUrl(this.drawnLayer, where, fmtName) : '#';
       a.setAttribute('download', `${this.drawnLayer}-${ind.id}.${fmtName}`);
-      a.setAttribute('aria-label', `Download the ${GEO_LABEL[this.drawnLayer] || this.drawnLayer} where ${ind.title} ${$('rule-op').value} ${input.value} as ${fmtName.toUpperCase()}`);
+      a.setAttribute('aria-label', `Download the ${GEO_LABEL[this.drawnLayer] || this.drawnLayer} where ${ind.title} is ${$('rule-op').selectedOptions[0].textContent} ${input.value} as ${fmtName.toUpperCase()}`);
     }
   }
 

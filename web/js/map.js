@@ -109,13 +109,14 @@ export class AtlasMap {
   }
 
   /** Draw `layer` coloured by the paint expression `color`; keeps the selection highlight. */
-  show(layer, color, opacity) {
+  show(layer, color, opacity, sortKey) {
     const m = this.map;
     if (this.layer !== layer) {
       for (const id of CHORO_LAYERS) if (m.getLayer(id)) m.removeLayer(id);
       this.hover(null);
       const src = { source: layer, 'source-layer': layer };
-      m.addLayer({ id: 'choro', type: 'fill', ...src, paint: { 'fill-color': color, 'fill-opacity': opacity } }, 'borough-line');
+      m.addLayer({ id: 'choro', type: 'fill', ...src, layout: { 'fill-sort-key': sortKey },
+        paint: { 'fill-color': color, 'fill-opacity': opacity } }, 'borough-line');
       m.addLayer({ id: 'choro-line', type: 'line', ...src,
         paint: { 'line-color': '#ffffff', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.25, 13, 0.6], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.1, 14, 0.8] } }, 'borough-line');
       m.addLayer({ id: 'choro-hover', type: 'line', ...src,
@@ -125,6 +126,7 @@ export class AtlasMap {
     } else {
       m.setPaintProperty('choro', 'fill-color', color);
       m.setPaintProperty('choro', 'fill-opacity', opacity);
+      m.setLayoutProperty('choro', 'fill-sort-key', sortKey);
     }
   }
 

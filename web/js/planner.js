@@ -123,6 +123,7 @@ export class Planner {
     }
     this.result = { title, geometry, answer: r };
     this.render();
+    this.el.scrollIntoView({ block: 'nearest' });
     return r;
   }
 
