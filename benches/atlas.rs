@@ -99,6 +99,14 @@ fn benches(c: &mut Criterion) {
             atlas.query_polygon(&p)
         })
     });
+    // Side by side with benches/peer_shapely.py (GEOS): the same work, no parsing or summary.
+    let three = ["boroughs", "lsoa11", "lsoa21"].map(|id| atlas.layer(id).expect("layer"));
+    g.bench_function("peer_point_bng_three_layers", |b| {
+        b.iter(|| atlas.areas_at_bng(black_box(530_061.686), black_box(179_635.387)))
+    });
+    g.bench_function("peer_camden_overlaps_three_layers", |b| {
+        b.iter(|| three.map(|l| london_atlas::overlay::overlaps(black_box(&camden.geometry), l)))
+    });
     let rule: Filter = "no2_2016_mean>40".parse().expect("rule");
     g.bench_function("select_lsoa11_no2_2016_over_40", |b| {
         b.iter(|| atlas.select("lsoa11", black_box(&rule)).expect("select"))
