@@ -247,3 +247,39 @@ fn shared_lsoa_borders_have_identical_vertices_in_the_source() {
         }
     }
 }
+
+#[test]
+fn every_area_of_every_layer_is_drawn_at_its_layers_minzoom_and_the_next() {
+    let atlas = atlas();
+    let s = store();
+    for (i, layer) in atlas.layers.iter().enumerate() {
+        let t = Tileset::Layer(i);
+        let min = s.layer_minzoom(i);
+        for z in [min, min + 1] {
+            let mut seen = BTreeSet::new();
+            for tile in s.tiles_at(t, z) {
+                if let Some(bytes) = s.get(t, tile).expect("tile builds") {
+                    for dl in decode(&bytes.raw) {
+                        for f in dl.features {
+                            if f.polygons().unsigned_area() > 0.0 {
+                                seen.insert(f.id.expect("id") as usize);
+                            }
+                        }
+                    }
+                }
+            }
+            let missing: Vec<&str> = (0..layer.areas.len())
+                .filter(|k| !seen.contains(k))
+                .map(|k| layer.areas[k].code.as_str())
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{} z{z}: {} areas vanished: {missing:?}",
+                layer.id,
+                missing.len()
+            );
+            let st = s.zoom(i, z).stats;
+            println!("{} z{z}: {st:?}", layer.id);
+        }
+    }
+}

@@ -3,8 +3,9 @@
 //! pixel grid, and every area rebuilt from its arcs and made valid (i_overlay), so that
 //! neighbours keep sharing exactly the same border at every zoom.
 //!
-//! Tolerance: [`SIMPLIFY_UNITS`] tile units (extent 4096) at every zoom, i.e. about 95 m of
-//! ground at z8, 24 m at z10, 6 m at z12 and 1.5 m at z14 in London.
+//! Tolerance: [`SIMPLIFY_UNITS`] = 4 tile units (extent 4096; half a pixel of a 512-pixel
+//! tile) below z14, i.e. about 95 m of ground at z8, 24 m at z10 and 6 m at z12 in London, and
+//! 1 unit (0.4 m) at z14, the maximum zoom that clients over-zoom.
 //!
 //! Small areas never vanish: an area whose simplified, snapped outline encloses nothing falls
 //! back to its unsimplified snapped outline, and if that too encloses nothing (smaller than a
@@ -20,12 +21,20 @@ use i_overlay::core::simplify::Simplify;
 use i_overlay::i_float::int::point::IntPoint;
 use i_overlay::i_shape::int::shape::{IntContour, IntShape, IntShapes};
 
-/// Simplification tolerance in tile units (1/4096 of a tile side).
-pub const SIMPLIFY_UNITS: f64 = 1.0;
+/// Simplification tolerance in tile units (1/4096 of a tile side) below the maximum zoom:
+/// half a pixel of a tile drawn 512 pixels wide.
+pub const SIMPLIFY_UNITS: f64 = 4.0;
+/// Tolerance at the maximum zoom, which clients over-zoom: one tile unit.
+pub const SIMPLIFY_UNITS_MAX_ZOOM: f64 = 1.0;
 
 /// Douglas–Peucker tolerance in Web Mercator metres at zoom `z`.
 pub fn tolerance_metres(z: u8) -> f64 {
-    SIMPLIFY_UNITS * unit_metres(z)
+    let units = if z >= super::grid::MAX_ZOOM {
+        SIMPLIFY_UNITS_MAX_ZOOM
+    } else {
+        SIMPLIFY_UNITS
+    };
+    units * unit_metres(z)
 }
 
 /// One area at one zoom: valid polygons in global pixels (y down), exteriors with positive
@@ -73,11 +82,22 @@ impl ZoomGeometry {
             let (px, py) = mercator_to_pixel(z, p[0], p[1]);
             IntPoint::new(px.round() as i32, py.round() as i32)
         };
+        // Arcs of rings made of one or two arcs keep their farthest vertex at any tolerance,
+        // so such a ring cannot collapse to a line; other arcs simplify freely.
+        let mut keep_shape = vec![false; topology.arcs.len()];
+        for ring in topology.areas.iter().flatten().flatten() {
+            if ring.len() <= 2 {
+                for r in ring {
+                    keep_shape[r.arc as usize] = true;
+                }
+            }
+        }
         let arcs: Vec<Vec<IntPoint>> = topology
             .arcs
             .iter()
-            .map(|arc| {
-                let kept = douglas_peucker(&topology.points, arc, tol);
+            .zip(&keep_shape)
+            .map(|(arc, &keep)| {
+                let kept = douglas_peucker(&topology.points, arc, tol, keep);
                 let mut out: Vec<IntPoint> = Vec::with_capacity(kept.len());
                 for v in kept {
                     let p = snap(v);
@@ -196,10 +216,15 @@ pub(crate) fn bbox_of(shapes: &IntShapes) -> [i32; 4] {
     b
 }
 
-/// Douglas–Peucker on one arc, keeping both endpoints and, so that no ring can collapse to
-/// a line, the vertex farthest from the chord (for a closed arc: farthest from the start,
-/// then the farthest from each half's chord).
-pub fn douglas_peucker(points: &[[f64; 2]], arc: &[u32], tol: f64) -> Vec<u32> {
+/// Douglas–Peucker on one arc, keeping both endpoints. A closed arc always keeps the vertex
+/// farthest from its start and the farthest from each half's chord (a triangle at least);
+/// with `keep_farthest` an open arc always keeps the vertex farthest from its chord.
+pub fn douglas_peucker(
+    points: &[[f64; 2]],
+    arc: &[u32],
+    tol: f64,
+    keep_farthest: bool,
+) -> Vec<u32> {
     let n = arc.len();
     if n <= 2 {
         return arc.to_vec();
@@ -220,7 +245,7 @@ pub fn douglas_peucker(points: &[[f64; 2]], arc: &[u32], tol: f64) -> Vec<u32> {
         stack.push((0, far, true));
         stack.push((far, n - 1, true));
     } else {
-        stack.push((0, n - 1, true));
+        stack.push((0, n - 1, keep_farthest));
     }
     while let Some((i, j, force)) = stack.pop() {
         if j <= i + 1 {
@@ -262,19 +287,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn douglas_peucker_keeps_endpoints_and_the_farthest_vertex() {
+    fn douglas_peucker_keeps_endpoints_and_the_farthest_vertex_when_asked() {
         let pts = vec![[0.0, 0.0], [1.0, 0.1], [2.0, 0.0], [3.0, 5.0], [4.0, 0.0]];
         let arc = vec![0, 1, 2, 3, 4];
-        assert_eq!(douglas_peucker(&pts, &arc, 2.0), vec![0, 3, 4]);
-        assert_eq!(douglas_peucker(&pts, &arc, 0.01), vec![0, 1, 2, 3, 4]);
-        // Even with a huge tolerance the farthest vertex stays, so rings keep an area.
-        assert_eq!(douglas_peucker(&pts, &arc, 1e9), vec![0, 3, 4]);
+        assert_eq!(douglas_peucker(&pts, &arc, 2.0, false), vec![0, 3, 4]);
+        assert_eq!(
+            douglas_peucker(&pts, &arc, 0.01, false),
+            vec![0, 1, 2, 3, 4]
+        );
+        assert_eq!(douglas_peucker(&pts, &arc, 1e9, false), vec![0, 4]);
+        // Asked to, the farthest vertex stays whatever the tolerance, so rings keep an area.
+        assert_eq!(douglas_peucker(&pts, &arc, 1e9, true), vec![0, 3, 4]);
     }
 
     #[test]
     fn a_closed_arc_keeps_at_least_a_triangle() {
         let pts = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
-        let kept = douglas_peucker(&pts, &[0, 1, 2, 3, 0], 1e9);
+        let kept = douglas_peucker(&pts, &[0, 1, 2, 3, 0], 1e9, false);
         assert!(kept.len() >= 4, "{kept:?}");
         assert_eq!(kept.first(), kept.last());
     }
