@@ -1,6 +1,8 @@
 //! Runs the web map's browser tests (`node --test tests/web/`) against this build's server
-//! binary. Fails, never skips, when node, chromium or web/node_modules are missing: CI installs
+//! binary, and checks what the server serves for the map (no browser needed for that part). Fails, never skips, when node, chromium or web/node_modules are missing: CI installs
 //! them (`apt-get install -y nodejs npm chromium fonts-dejavu-core`, `npm ci --prefix web`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,4 +71,58 @@ fn web_map_in_a_real_browser() {
         "the browser tests failed (screenshots in {}):\n{stdout}\n{stderr}",
         shots.display()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_page_maplibre_and_keeps_api_404s_json() {
+    if !root().join("web/node_modules/maplibre-gl/dist").is_dir() {
+        missing("the npm package maplibre-gl", "npm ci --prefix web");
+    }
+    let base = common::server().await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{base}{path}")).send();
+
+    let page = get("/").await.expect("GET /");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("<script type=\"module\" src=\"/js/main.js\">"));
+    assert!(html.contains("Postcodes are not supported"));
+
+    let js = client
+        .get(format!("{base}/vendor/maplibre-gl/maplibre-gl.mjs"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("GET maplibre");
+    assert_eq!(js.status(), 200);
+    assert_eq!(
+        js.headers().get("content-encoding").map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let worker = get("/vendor/maplibre-gl/maplibre-gl-worker.mjs?v=1")
+        .await
+        .expect("GET worker");
+    assert_eq!(worker.status(), 200);
+
+    for path in [
+        "/package.json",
+        "/node_modules/maplibre-gl/package.json",
+        "/vendor/maplibre-gl/package.json",
+        "/vendor/maplibre-gl/../../package.json",
+        "/js/../package.json",
+        "/.gitignore",
+    ] {
+        let res = get(path).await.expect("GET");
+        assert_eq!(res.status(), 404, "{path} must not be served");
+    }
+
+    for path in ["/api/nope", "/api", "/styles/nope.txt"] {
+        let res = get(path).await.expect("GET");
+        assert_eq!(res.status(), 404, "{path}");
+        let body: serde_json::Value = res.json().await.expect("JSON 404");
+        assert!(
+            body["error"].as_str().is_some_and(|e| e.contains(path)),
+            "{path}: {body}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The web map: serves the static site in `web/` at `/` and MapLibre GL JS's dist files (from
 //! `web/node_modules/maplibre-gl/dist`, installed by `npm ci --prefix web`) at `/vendor/maplibre-gl/`.
-//! Unknown `/api`, `/tiles` and `/styles` paths keep the JSON 404 of the API.
+//! Only `index.html`, `css/` and `js/` of `web/` are served. Unknown `/api`, `/tiles` and
+//! `/styles` paths keep the JSON 404 of the API.
 
 use super::AppState;
 use axum::body::Body;
@@ -28,6 +29,9 @@ const VENDOR_FILES: &[&str] = &[
     "maplibre-gl.mjs.map",
     "maplibre-gl-worker.mjs.map",
 ];
+
+/// The folders of `web/` that are served (so package.json and node_modules never are).
+const WEB_FOLDERS: &[&str] = &["/css/", "/js/"];
 
 /// Path prefixes that belong to the API and tiles: never answered with a web page.
 const SERVICE_PREFIXES: &[&str] = &["/api/", "/tiles/", "/styles/"];
@@ -57,7 +61,8 @@ pub async fn fallback(State(s): State<AppState>, req: Request) -> Response {
     if let Some(file) = path.strip_prefix(VENDOR_PREFIX) {
         return vendor(&s.web_dir, file, req).await;
     }
-    if path.starts_with("/node_modules") || path.contains("/.") {
+    let page = path == "/" || path == "/index.html";
+    if !(page || WEB_FOLDERS.iter().any(|f| path.starts_with(f))) || path.contains("/.") {
         return plain(StatusCode::NOT_FOUND, "not found");
     }
     let service = CompressionLayer::new().layer(ServeDir::new(&s.web_dir));

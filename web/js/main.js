@@ -181,6 +181,7 @@ class App {
       const p = $('panel');
       const collapsed = p.classList.toggle('collapsed');
       $('panel-toggle').setAttribute('aria-expanded', String(!collapsed));
+      $('panel-toggle').textContent = collapsed ? 'Show panel' : 'Hide panel';
       if (this.am) setTimeout(() => this.am.map.resize(), 0);
     });
   }
