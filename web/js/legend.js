@@ -2,7 +2,7 @@
 // NO2 40 µg/m³ legal limit marked, "darker = worse" wording, no-data swatch, source and year),
 // or the 3x3 grid of the NO2 x deprivation view with its own two-axis key.
 
-import { NO_DATA, BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt } from './catalog.js';
+import { NO_DATA, BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit } from './catalog.js';
 
 const esc = s => String(s).replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
@@ -44,7 +44,7 @@ export function renderSingle(el, ind, layer, classes) {
     <p class="worse">${esc(worseText(ind))}</p>
     <ol aria-label="Colour classes, worst first">${rows.join('')}</ol>
     ${limitNote}
-    <p class="meta">Areas: ${esc(GEO_LABEL[layer] || layer)}. ${ind.london !== null && ind.london !== undefined ? `London: ${esc(fmt(ind.london, ind.unit))} ${ind.unit === 'µg/m³' ? 'µg/m³' : ''}.` : ''}</p>
+    <p class="meta">Areas: ${esc(GEO_LABEL[layer] || layer)}. ${ind.london !== null && ind.london !== undefined ? `London: ${esc(fmtUnit(ind.london, ind.unit))}.` : ''}</p>
     <p class="meta">Source: ${esc(ind.source_title)} (${esc(ind.publisher)}), ${esc(ind.year)}. ${esc(ind.licence)}.</p>`;
 }
 

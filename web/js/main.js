@@ -94,6 +94,7 @@ class App {
   }
 
   async start() {
+    const linkedView = !!this.state.view;
     this.controls();
     if (this.gl) {
       const attribution = attributionLines(this.catalog, this.tilejson);
@@ -126,7 +127,7 @@ class App {
       $('draw-start').disabled = true;
     }
     await this.apply();
-    if (this.state.area) await this.openArea(this.state.area.layer, this.state.area.code, { fly: !this.state.view });
+    if (this.state.area) await this.openArea(this.state.area.layer, this.state.area.code, { fly: !linkedView });
     if (this.am) {
       await this.am.idle();
       atlas.firstRender = performance.now();
