@@ -245,7 +245,7 @@ class App {
       ({ layer, note } = cat.layerFor(ind, this.state.geo, zoom));
     }
     if (!note && layer === 'superzones' && zoom < 10) note = 'Zoom in to see the school zones (they appear from zoom 10).';
-    if (!note && this.state.geo === 'auto' && layer === 'boroughs') note = 'Showing boroughs: zoom in, or choose Areas, to see neighbourhoods.';
+    if (!note && this.state.geo === 'auto' && layer === 'boroughs') note = 'Boroughs shown: zoom in for neighbourhoods.';
     const mapNote = $('map-note');
     mapNote.hidden = !note;
     mapNote.textContent = note || '';
