@@ -1,7 +1,7 @@
 // Measures the first view of the web map: time from navigation start to the first full render
 // (window.atlas.firstRender: the map idle with all tiles drawn) and bytes transferred (headers +
 // encoded bodies, from the browser's own request sizes), by kind. Not a test: prints figures.
-// Usage: node tests/web/measure.mjs [runs] [width] [height]   (starts its own server)
+// Usage: node tests/web/measure.mjs [runs] [width] [height] [path]   (starts its own server)
 import { get } from 'node:http';
 import { startServer, startBrowser, openPage } from './harness.mjs';
 
@@ -18,12 +18,13 @@ function rawBytes(url) {
 
 const runs = Number(process.argv[2] || 3);
 const viewport = { width: Number(process.argv[3] || 1280), height: Number(process.argv[4] || 800) };
+const path = process.argv[5] || '/';
 const server = await startServer();
 try {
   for (let i = 0; i < runs; i++) {
     const browser = await startBrowser(viewport); // fresh profile: a cold cache every run
     try {
-      const p = await openPage(browser.context, server.base, '/');
+      const p = await openPage(browser.context, server.base, path);
       const t = await p.page.evaluate(() => window.atlas.firstRender);
       await p.page.waitForTimeout(300);
       const kinds = {};
