@@ -175,10 +175,11 @@ export class AtlasMap {
 
   /** Fly to a bbox [w, s, e, n] or a point [lon, lat]. */
   flyTo(target, maxZoom = 14) {
+    const duration = matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 600;
     if (target.length === 4) {
-      this.map.fitBounds([[target[0], target[1]], [target[2], target[3]]], { padding: 40, maxZoom, duration: 600 });
+      this.map.fitBounds([[target[0], target[1]], [target[2], target[3]]], { padding: 40, maxZoom, duration });
     } else {
-      this.map.flyTo({ center: target, zoom: Math.max(this.map.getZoom(), 13), duration: 600 });
+      this.map.flyTo({ center: target, zoom: Math.max(this.map.getZoom(), 13), duration });
     }
   }
 

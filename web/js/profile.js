@@ -19,6 +19,10 @@ export class Profile {
     this.current = null;
     this.seq = 0;
     document.getElementById('profile-close').addEventListener('click', () => { this.hide(); onClose(); });
+    // Escape inside the panel closes it, like the close button.
+    this.el.addEventListener('keydown', e => {
+      if (e.key === 'Escape' && !this.el.hidden) { this.hide(); onClose(); }
+    });
   }
 
   hide() {
