@@ -35,6 +35,7 @@ export class Search {
   }
 
   async submit() {
+    clearTimeout(this.timer); // Enter beats the pending type-ahead lookup
     if (this.active >= 0 && this.results[this.active]) return this.choose(this.active);
     const answer = await this.lookup(true);
     if (!answer) return;
@@ -105,6 +106,8 @@ export class Search {
   choose(k) {
     const r = this.results[k];
     if (!r) return;
+    clearTimeout(this.timer);
+    this.seq++; // a lookup still in flight must not reopen the list
     this.close();
     this.input.value = r.name;
     this.onResult(r);
