@@ -213,3 +213,56 @@ fn respond(tile: Option<Arc<EncodedTile>>, headers: &HeaderMap) -> Response {
         .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     with_cache_headers(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).expect("ascii"));
+        h
+    }
+
+    #[test]
+    fn gzip_is_accepted_only_with_a_positive_quality() {
+        assert!(accepts_gzip(&headers(
+            header::ACCEPT_ENCODING,
+            "gzip, deflate, br"
+        )));
+        assert!(accepts_gzip(&headers(
+            header::ACCEPT_ENCODING,
+            "br;q=1.0, GZIP;q=0.5"
+        )));
+        assert!(accepts_gzip(&headers(header::ACCEPT_ENCODING, "*")));
+        assert!(!accepts_gzip(&headers(header::ACCEPT_ENCODING, "gzip;q=0")));
+        assert!(!accepts_gzip(&headers(
+            header::ACCEPT_ENCODING,
+            "br, identity"
+        )));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_lists_and_star() {
+        let tag = "\"abc\"";
+        assert!(etag_matches(
+            &headers(header::IF_NONE_MATCH, "\"abc\""),
+            tag
+        ));
+        assert!(etag_matches(
+            &headers(header::IF_NONE_MATCH, "W/\"abc\""),
+            tag
+        ));
+        assert!(etag_matches(
+            &headers(header::IF_NONE_MATCH, "\"x\", \"abc\""),
+            tag
+        ));
+        assert!(etag_matches(&headers(header::IF_NONE_MATCH, "*"), tag));
+        assert!(!etag_matches(
+            &headers(header::IF_NONE_MATCH, "\"abc-gz\""),
+            tag
+        ));
+        assert!(!etag_matches(&HeaderMap::new(), tag));
+    }
+}

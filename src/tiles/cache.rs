@@ -233,7 +233,8 @@ impl TileStore {
         Ok(n)
     }
 
-    /// Web Mercator box of a tileset's data (min x, min y, max x, max y).
+    /// Web Mercator box of a tileset's data (min x, min y, max x, max y); the whole world
+    /// when the tileset has no vertex at all.
     pub fn mercator_bbox(&self, t: Tileset) -> [f64; 4] {
         let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
         for i in self.layers_of(t) {
@@ -244,6 +245,10 @@ impl TileStore {
                 b[2].max(tb[2]),
                 b[3].max(tb[3]),
             ];
+        }
+        if b[0] > b[2] || b[1] > b[3] {
+            let h = crate::crs::MERCATOR_HALF_WORLD;
+            return [-h, -h, h, h];
         }
         b
     }
