@@ -109,10 +109,11 @@ export class Planner {
       return null;
     }
     this.map.getSource('draw').setData({ type: 'FeatureCollection', features: [] });
-    return this.summarise(feature.geometry, name);
+    return this.summarise(feature.geometry, name, false);
   }
 
-  async summarise(geometry, title) {
+  /** Posts a shape to /api/query and shows the answer; `scroll` brings it into view (drawn shapes). */
+  async summarise(geometry, title, scroll = true) {
     this.show('<p>Adding up the areas inside…</p>', 'loading');
     let r;
     try {
@@ -123,7 +124,7 @@ export class Planner {
     }
     this.result = { title, geometry, answer: r };
     this.render();
-    this.el.scrollIntoView({ block: 'nearest' });
+    if (scroll) this.el.scrollIntoView({ block: 'nearest' });
     return r;
   }
 
