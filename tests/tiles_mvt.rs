@@ -283,3 +283,13 @@ fn every_area_of_every_layer_is_drawn_at_its_layers_minzoom_and_the_next() {
         }
     }
 }
+
+#[test]
+fn tiles_far_from_london_are_empty_and_never_cached() {
+    let s = store();
+    for (lon, lat) in [(2.35, 48.85), (-74.0, 40.7), (151.2, -33.9)] {
+        let t = tile_at(14, lon, lat);
+        assert!(s.get(Tileset::Atlas, t).expect("builds").is_none());
+        assert!(s.cached_tile(Tileset::Atlas, t).is_none());
+    }
+}

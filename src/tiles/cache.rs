@@ -1,12 +1,14 @@
 //! The tile store: builds tiles lazily and keeps every built tile in memory with its gzip
 //! bytes and strong ETags ready, so a tile is cut and encoded at most once per process.
 //!
-//! Lazy, not pre-built: building every tileset to z14 at start-up would cost seconds of CPU
-//! on two cores (each layer's zoom geometry is tens of milliseconds, and there are about
-//! 1,600 tiles per tileset), while a cold tile costs about a millisecond. Per-layer topology
+//! Lazy, not pre-built: building the whole `atlas` pyramid to z14 costs about 4 s of CPU
+//! (measured; BENCHMARKS.md), over the 1-2 s start-up budget on two cores, while one cold tile
+//! costs from under a millisecond (z14) to tens of milliseconds (a z8-z10 tile carrying
+//! thousands of LSOAs), and each zoom's geometry about 50-100 ms once. Per-layer topology
 //! and per-zoom geometry sit in `OnceLock`s; finished tiles in a `RwLock<HashMap>` (a race
-//! only builds the same deterministic bytes twice). [`TileStore::warm`] can pre-build the low
-//! zooms in the background.
+//! only builds the same deterministic bytes twice). Only tiles meeting the data's box are
+//! cached, so the cache is bounded whatever clients request. [`TileStore::warm`] can pre-build
+//! the low zooms in the background.
 //!
 //! Failure modes: [`TileError::UnknownTileset`] and [`TileError::Grid`] for bad requests,
 //! [`TileError::Mvt`] if the encoder refuses a tile (a bug).
@@ -202,9 +204,16 @@ impl TileStore {
     }
 
     /// The tile from the cache, building it on first request. `None` = empty tile.
+    ///
+    /// Tiles that do not meet the tileset's data box are empty and never cached, so the cache
+    /// holds at most the tiles over London (about 1,700 per tileset to z14), whatever clients
+    /// ask for.
     pub fn get(&self, t: Tileset, tile: TileId) -> Result<Option<Arc<EncodedTile>>, TileError> {
         if let Some(hit) = self.cached_tile(t, tile) {
             return Ok(hit);
+        }
+        if !self.meets_data(t, tile) {
+            return Ok(None);
         }
         let built = self
             .render(t, tile)?
@@ -213,6 +222,15 @@ impl TileStore {
             map.insert((t, tile), built.clone());
         }
         Ok(built)
+    }
+
+    /// True when the buffered tile meets the tileset's data box.
+    pub fn meets_data(&self, t: Tileset, tile: TileId) -> bool {
+        let m = self.mercator_bbox(t);
+        let (x0, y1) = super::grid::mercator_to_pixel(tile.z, m[0], m[1]);
+        let (x1, y0) = super::grid::mercator_to_pixel(tile.z, m[2], m[3]);
+        let b = tile.buffered_box();
+        x0 <= b[2] as f64 && x1 >= b[0] as f64 && y0 <= b[3] as f64 && y1 >= b[1] as f64
     }
 
     /// Number of tiles (empty ones included) in the cache.
