@@ -490,3 +490,33 @@ fn camden_overlaps_agree_with_geos() {
         assert!((sum - 21_789_295.9).abs() < 1.0, "{id}: {sum}");
     }
 }
+
+#[test]
+fn superzone_union_totals_equal_totals_over_the_explicit_union() {
+    use geo::unary_union;
+    let a = atlas();
+    let zones = a.layer("superzones").expect("zones");
+    let lsoa = a.layer("lsoa11").expect("lsoa11");
+    let sel = a
+        .select("superzones", &"no2_2019_mean>37".parse().expect("rule"))
+        .expect("select");
+    assert!(sel.count > 20 && sel.count < 200, "{}", sel.count);
+    let union: MultiPolygon<f64> = unary_union(
+        sel.areas
+            .iter()
+            .map(|s| &zones.area(&s.code).expect("zone").geometry),
+    );
+    let people: f64 = london_atlas::overlay::overlaps(&union, lsoa)
+        .iter()
+        .map(|o| {
+            lsoa.value("population_2019", o.area).unwrap_or(0.0) * o.overlap_m2
+                / lsoa.areas[o.area].area_m2
+        })
+        .sum();
+    assert!(
+        (sel.totals["population_2019"] - people).abs() < 1e-6 * people,
+        "{} vs {people}",
+        sel.totals["population_2019"]
+    );
+    assert!((sel.totals["area_m2"] - union.unsigned_area()).abs() < 1e-6 * union.unsigned_area());
+}

@@ -5,8 +5,8 @@
 use super::QueryError;
 use crate::atlas::Atlas;
 use crate::manifest::Aggregation;
-use crate::overlay::overlaps;
-use geo::{unary_union, Area as _, MultiPolygon};
+use crate::overlay::{union_area, union_overlaps};
+use geo::Polygon;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -219,9 +219,26 @@ impl Atlas {
         layer: &crate::layer::Layer,
         picked: &[usize],
     ) -> (BTreeMap<String, f64>, String) {
-        let union: MultiPolygon<f64> =
-            unary_union(picked.iter().map(|&i| &layer.areas[i].geometry));
-        let per_layer: Vec<_> = self.layers.iter().map(|l| overlaps(&union, l)).collect();
+        let parts: Vec<&Polygon<f64>> = picked
+            .iter()
+            .flat_map(|&i| layer.areas[i].geometry.0.iter())
+            .collect();
+        // Only the base layers of count indicators are needed for the totals.
+        let per_layer: Vec<_> = self
+            .layers
+            .iter()
+            .map(|l| {
+                let needed = self
+                    .indicators
+                    .iter()
+                    .any(|i| i.aggregation == Aggregation::Sum && i.base_layer == l.id);
+                if needed {
+                    union_overlaps(&parts, l)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let summary = self.summarise(&per_layer);
         let mut totals: BTreeMap<String, f64> = summary
             .indicators
@@ -232,7 +249,7 @@ impl Atlas {
             })
             .map(|(id, s)| (id, s.value))
             .collect();
-        totals.insert("area_m2".into(), union.unsigned_area());
+        totals.insert("area_m2".into(), union_area(&parts));
         (
             totals,
             "counts apportioned over the union of the selected areas (overlaps counted once)"
