@@ -13,9 +13,9 @@
 //! Failure modes: [`MvtError`] when the encoder refuses a layer name, a value or geometry (a
 //! bug here, not bad input); the HTTP layer turns it into a 500.
 
+use super::clip::TileShapes;
 use crate::layer::Layer;
 use fast_mvt::{MvtCoord, MvtGeomType, MvtTileBuilder, MvtValueRef};
-use i_overlay::i_shape::int::shape::IntShapes;
 
 /// Text properties of an area copied into tiles, beyond code, name and borough.
 pub const EXTRA_PROPERTIES: &[&str] = &["phase"];
@@ -32,7 +32,7 @@ pub enum MvtError {
 /// The features of one atlas layer inside one tile: (area index, tile-coordinate polygons).
 pub struct LayerFeatures<'a> {
     pub layer: &'a Layer,
-    pub features: Vec<(usize, IntShapes)>,
+    pub features: Vec<(usize, TileShapes<'a>)>,
 }
 
 /// Encodes the layers (in order) into MVT bytes (extent 4096, the crate's default); `None`
@@ -41,12 +41,7 @@ pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError>
     let mut tile = MvtTileBuilder::new();
     let mut any = false;
     for lf in layers {
-        let features: Vec<&(usize, IntShapes)> = lf
-            .features
-            .iter()
-            .filter(|(_, s)| s.iter().flatten().any(|r| r.len() >= 3))
-            .collect();
-        if features.is_empty() {
+        if lf.features.is_empty() {
             continue;
         }
         let err = |source| MvtError::Encode {
@@ -60,7 +55,7 @@ pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError>
             .map(|(id, c)| (id.as_str(), c.values.as_slice()))
             .collect();
         let mut layer = tile.layer(lf.layer.id.as_str()).map_err(err)?;
-        for (index, shapes) in features {
+        for (index, shapes) in &lf.features {
             let area = &lf.layer.areas[*index];
             let mut f = layer.feature_of(MvtGeomType::Polygon);
             f.id(Some(*index as u64));
@@ -83,14 +78,11 @@ pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError>
                     }
                 }
             }
-            for shape in shapes {
-                for (k, ring) in shape.iter().enumerate() {
-                    if ring.len() < 3 {
-                        continue;
-                    }
-                    let coords = ring.iter().map(|p| MvtCoord { x: p.x, y: p.y });
-                    f.ring(coords, k == 0).map_err(err)?;
-                }
+            // Rings are valid (at least three distinct points) by construction: the zoom's
+            // geometry and the clipped shapes both come out of i_overlay.
+            for (exterior, ring) in shapes.rings() {
+                let coords = ring.map(|p| MvtCoord { x: p.x, y: p.y });
+                f.ring(coords, exterior).map_err(err)?;
             }
             layer = f.end();
         }
