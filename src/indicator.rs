@@ -90,6 +90,23 @@ pub struct ReferenceValue {
     pub value: Option<f64>,
 }
 
+/// Orders values worst first for an indicator's polarity (None = no indicator: largest
+/// first); areas without a value go last.
+pub fn worst_first(
+    indicator: Option<&Indicator>,
+    a: Option<f64>,
+    b: Option<f64>,
+) -> std::cmp::Ordering {
+    let lower_is_worse = indicator.is_some_and(|i| i.polarity == Polarity::LowerIsWorse);
+    match (a, b) {
+        (Some(x), Some(y)) if lower_is_worse => x.total_cmp(&y),
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
 impl Indicator {
     /// Rank of `value` among `values`, 1 = worst (per polarity; for neutral indicators,
     /// 1 = largest). Ties share the best rank. Returns (rank, count of values).

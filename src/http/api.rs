@@ -214,17 +214,9 @@ pub async fn values(State(s): State<AppState>, q: Params) -> Result<Json<Value>,
             "indicator \"{indicator}\" is not available on layer {layer_id}; see /api/layers"
         ))
     })?;
-    let lower_worse = atlas
-        .indicator(indicator)
-        .is_some_and(|i| i.polarity == crate::manifest::Polarity::LowerIsWorse);
+    let ind = atlas.indicator(indicator);
     let mut order: Vec<usize> = (0..layer.areas.len()).collect();
-    order.sort_by(|&a, &b| match (column.values[a], column.values[b]) {
-        (Some(x), Some(y)) if lower_worse => x.total_cmp(&y),
-        (Some(x), Some(y)) => y.total_cmp(&x),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
+    order.sort_by(|&a, &b| crate::indicator::worst_first(ind, column.values[a], column.values[b]));
     let areas: Vec<Value> = order
         .iter()
         .map(|&i| {

@@ -4,6 +4,7 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
+use crate::indicator::worst_first;
 use crate::manifest::Aggregation;
 use crate::overlay::{union_area, union_overlaps};
 use geo::Polygon;
@@ -149,16 +150,9 @@ impl Atlas {
             .enumerate()
             .filter_map(|(i, v)| v.filter(|v| filter.op.test(*v, filter.value)).map(|_| i))
             .collect();
-        let higher_first = self
-            .indicator(&filter.indicator)
-            .is_none_or(|ind| ind.polarity != crate::manifest::Polarity::LowerIsWorse);
+        let indicator = self.indicator(&filter.indicator);
         picked.sort_by(|&a, &b| {
-            let (va, vb) = (
-                column.values[a].unwrap_or(0.0),
-                column.values[b].unwrap_or(0.0),
-            );
-            let ord = va.total_cmp(&vb);
-            if higher_first { ord.reverse() } else { ord }
+            worst_first(indicator, column.values[a], column.values[b])
                 .then_with(|| layer.areas[a].code.cmp(&layer.areas[b].code))
         });
         let (totals, totals_method) = if layer.overlapping {
