@@ -4,6 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use london_atlas::crs::bng_to_wgs84;
+use london_atlas::load::geojson::bng_to_wgs84_geojson;
 use london_atlas::query::polygon::{parse_polygon, MAX_VERTICES};
 use london_atlas::query::select::Filter;
 use london_atlas::{Atlas, Manifest, Options};
@@ -73,25 +74,7 @@ fn benches(c: &mut Criterion) {
         .layer("boroughs")
         .and_then(|l| l.area("E09000007"))
         .expect("Camden");
-    let rings: Vec<Vec<Vec<[f64; 2]>>> = camden
-        .geometry
-        .0
-        .iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| {
-                    r.0.iter()
-                        .map(|c| {
-                            let (lon, lat) = bng_to_wgs84(c.x, c.y);
-                            [lon, lat]
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
-    let camden_json = serde_json::json!({"type": "MultiPolygon", "coordinates": rings}).to_string();
+    let camden_json = bng_to_wgs84_geojson(&camden.geometry, None).to_string();
     g.bench_function("polygon_camden_borough_parse_and_query", |b| {
         b.iter(|| {
             let p =

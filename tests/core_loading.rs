@@ -5,6 +5,7 @@ mod common;
 
 use common::{atlas, data_dir};
 use geo::{Area as _, Validation};
+use london_atlas::load::geojson::bng_to_wgs84_geojson;
 use london_atlas::load::repair::invalidity;
 use london_atlas::manifest::Format;
 use london_atlas::{Atlas, Manifest, Options};
@@ -444,26 +445,8 @@ fn boroughs_brought_as_geojson_load_like_the_shapefile() {
         .areas
         .iter()
         .map(|b| {
-            let polys: Vec<Vec<Vec<[f64; 2]>>> = b
-                .geometry
-                .0
-                .iter()
-                .map(|p| {
-                    std::iter::once(p.exterior())
-                        .chain(p.interiors())
-                        .map(|r| {
-                            r.0.iter()
-                                .map(|c| {
-                                    let (lon, lat) = london_atlas::crs::bng_to_wgs84(c.x, c.y);
-                                    [lon, lat]
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect();
             serde_json::json!({"type": "Feature", "properties": {"code": b.code, "label": b.name},
-                "geometry": {"type": "MultiPolygon", "coordinates": polys}})
+                "geometry": bng_to_wgs84_geojson(&b.geometry, None)})
         })
         .collect();
     let dir = std::env::temp_dir().join(format!("atlas-geojson-{}", std::process::id()));

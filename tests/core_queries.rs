@@ -6,6 +6,7 @@ mod common;
 use common::{atlas, csv_column, population_2019};
 use geo::{Area as _, InteriorPoint, Intersects, MultiPolygon, Point};
 use london_atlas::crs::bng_to_wgs84;
+use london_atlas::load::geojson::bng_to_wgs84_geojson;
 use london_atlas::query::polygon::{parse_polygon, MAX_VERTICES};
 use london_atlas::query::select::Filter;
 use london_atlas::Atlas;
@@ -230,25 +231,7 @@ fn a_borough_drawn_as_a_polygon_returns_its_own_lsoas_whole() {
         .layer("boroughs")
         .and_then(|l| l.area("E09000007"))
         .expect("Camden");
-    let polys: Vec<_> = camden
-        .geometry
-        .0
-        .iter()
-        .map(|p| {
-            let ring = |r: &geo::LineString<f64>| {
-                r.0.iter()
-                    .map(|c| {
-                        let (lon, lat) = bng_to_wgs84(c.x, c.y);
-                        [lon, lat]
-                    })
-                    .collect::<Vec<_>>()
-            };
-            std::iter::once(ring(p.exterior()))
-                .chain(p.interiors().iter().map(ring))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let body = serde_json::json!({"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": polys}});
+    let body = serde_json::json!({"type": "Feature", "properties": {}, "geometry": bng_to_wgs84_geojson(&camden.geometry, None)});
     let poly = parse_polygon(body.to_string().as_bytes(), MAX_VERTICES)
         .expect("Camden is a valid polygon");
     let answer = a.query_polygon(&poly);

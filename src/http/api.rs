@@ -242,23 +242,7 @@ pub async fn values(State(s): State<AppState>, q: Params) -> Result<Json<Value>,
 
 /// A BNG multipolygon as a GeoJSON MultiPolygon in WGS84 (6 decimals, about 0.1 m).
 fn wgs84_geometry(mp: &geo::MultiPolygon<f64>) -> Value {
-    let ring = |r: &geo::LineString<f64>| -> Vec<[f64; 2]> {
-        r.0.iter()
-            .map(|c| {
-                let (lon, lat) = bng_to_wgs84(c.x, c.y);
-                [(lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6]
-            })
-            .collect()
-    };
-    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
-        mp.0.iter()
-            .map(|p| {
-                std::iter::once(ring(p.exterior()))
-                    .chain(p.interiors().iter().map(ring))
-                    .collect()
-            })
-            .collect();
-    json!({ "type": "MultiPolygon", "coordinates": polygons })
+    crate::load::geojson::bng_to_wgs84_geojson(mp, Some(6))
 }
 
 fn selection_geojson(s: &AppState, sel: &Selection) -> Response {

@@ -46,6 +46,36 @@ pub fn polygonal_to_bng(
     }
 }
 
+/// A British National Grid multipolygon as a GeoJSON MultiPolygon in WGS84, coordinates
+/// rounded to `decimals` places when given (6 is about 0.1 m). The inverse of
+/// [`polygonal_to_bng`], up to the transform's centimetres.
+pub fn bng_to_wgs84_geojson(mp: &MultiPolygon<f64>, decimals: Option<i32>) -> Value {
+    let round = |v: f64| match decimals {
+        Some(d) => {
+            let k = 10f64.powi(d);
+            (v * k).round() / k
+        }
+        None => v,
+    };
+    let ring = |r: &LineString<f64>| -> Vec<[f64; 2]> {
+        r.0.iter()
+            .map(|c| {
+                let (lon, lat) = crate::crs::bng_to_wgs84(c.x, c.y);
+                [round(lon), round(lat)]
+            })
+            .collect()
+    };
+    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(ring(p.exterior()))
+                    .chain(p.interiors().iter().map(ring))
+                    .collect()
+            })
+            .collect();
+    serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons })
+}
+
 /// Number of positions in a polygonal geometry (for vertex caps); 0 for other types.
 pub fn position_count(value: &GeometryValue) -> usize {
     match value {
