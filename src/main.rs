@@ -76,8 +76,10 @@ enum ExportCommand {
         /// Tileset: a layer id (boroughs, lsoa11, lsoa21, superzones) or atlas.
         #[arg(long, default_value = "atlas")]
         layer: String,
+        /// Lowest zoom to write (raised to the tileset's own minzoom).
         #[arg(long, default_value_t = 0)]
         minzoom: u8,
+        /// Highest zoom to write (at most 14).
         #[arg(long, default_value_t = london_atlas::tiles::MAX_ZOOM)]
         maxzoom: u8,
     },

@@ -22,8 +22,11 @@ pub enum ExportError {
     },
     #[error(transparent)]
     Tile(#[from] TileError),
-    #[error("zoom range {min}..={max} is empty or beyond {MAX_ZOOM}")]
-    Zooms { min: u8, max: u8 },
+    #[error(
+        "no zoom to write: from z{min} (the tileset's minzoom is z{tileset_min}) to z{max} \
+         (at most {MAX_ZOOM})"
+    )]
+    Zooms { min: u8, max: u8, tileset_min: u8 },
 }
 
 /// What an export wrote.
@@ -57,7 +60,11 @@ pub fn export(
     let min = minzoom.max(store.minzoom(t));
     let max = maxzoom.min(MAX_ZOOM);
     if min > max {
-        return Err(ExportError::Zooms { min, max });
+        return Err(ExportError::Zooms {
+            min,
+            max,
+            tileset_min: store.minzoom(t),
+        });
     }
     let mut summary = ExportSummary::default();
     for z in min..=max {
