@@ -497,3 +497,33 @@ name_field = "label"
         );
     }
 }
+
+#[test]
+fn loading_twice_gives_identical_areas_and_values() {
+    // Tiles and their ETags are made from these: they must not change between restarts.
+    let first = atlas();
+    let second = Atlas::load(
+        &Manifest::london().expect("manifest"),
+        &Options {
+            data_dir: data_dir(),
+            verify_checksums: false,
+        },
+    )
+    .expect("loads");
+    for (a, b) in first.layers.iter().zip(&second.layers) {
+        for (x, y) in a.areas.iter().zip(&b.areas) {
+            assert_eq!(x.geometry, y.geometry, "{} {}", a.id, x.code);
+        }
+        for (id, col) in &a.columns {
+            let other = &b.columns[id];
+            assert!(
+                col.values
+                    .iter()
+                    .zip(&other.values)
+                    .all(|(p, q)| p.map(f64::to_bits) == q.map(f64::to_bits)),
+                "{} {id} differs between loads",
+                a.id
+            );
+        }
+    }
+}

@@ -7,7 +7,9 @@
 
 use crate::layer::Area;
 use geo::sweep::{Cross, Intersections};
-use geo::{Area as _, Contains, Coord, Line, MakeValid, MultiPolygon, Point, Validation};
+use geo::{
+    Area as _, Contains, Coord, Line, LineString, MakeValid, MultiPolygon, Point, Validation,
+};
 use serde::Serialize;
 
 /// What was wrong with one area and what its repair changed.
@@ -49,7 +51,7 @@ pub fn repair_areas(areas: &mut [Area]) -> Result<Vec<Repair>, RepairFailure> {
                 reason: format!("the repair is still invalid: {e}"),
             });
         }
-        area.geometry = fixed;
+        area.geometry = canonical(fixed);
         area.area_m2 = area.geometry.unsigned_area();
         repairs.push(Repair {
             code: area.code.clone(),
@@ -60,6 +62,53 @@ pub fn repair_areas(areas: &mut [Area]) -> Result<Vec<Repair>, RepairFailure> {
         });
     }
     Ok(repairs)
+}
+
+/// The same geometry written one way only: exteriors counter-clockwise and holes clockwise,
+/// each ring starting at its lowest (x, y) vertex, holes and parts in order of that vertex.
+/// `MakeValid` walks hash maps, so without this its output (and every tile and ETag made
+/// from it) would differ from one run to the next.
+pub fn canonical(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::orient::{Direction, Orient};
+    fn lowest(c: &[Coord<f64>]) -> (f64, f64) {
+        c.iter()
+            .map(|c| (c.x, c.y))
+            .fold((f64::MAX, f64::MAX), |m, p| {
+                if p.0 < m.0 || (p.0 == m.0 && p.1 < m.1) {
+                    p
+                } else {
+                    m
+                }
+            })
+    }
+    fn rotate(ring: &LineString<f64>) -> LineString<f64> {
+        let open = &ring.0[..ring.0.len().saturating_sub(1)];
+        let at = open
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        let mut pts: Vec<Coord<f64>> = open[at..].iter().chain(&open[..at]).copied().collect();
+        if let Some(first) = pts.first().copied() {
+            pts.push(first);
+        }
+        LineString::new(pts)
+    }
+    let order = |a: &(f64, f64), b: &(f64, f64)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
+    let mut polys: Vec<geo::Polygon<f64>> = mp
+        .orient(Direction::Default)
+        .0
+        .into_iter()
+        .map(|p| {
+            let (ext, holes) = p.into_inner();
+            let mut holes: Vec<LineString<f64>> = holes.iter().map(rotate).collect();
+            holes.sort_by(|a, b| order(&lowest(&a.0), &lowest(&b.0)));
+            geo::Polygon::new(rotate(&ext), holes)
+        })
+        .collect();
+    polys.sort_by(|a, b| order(&lowest(&a.exterior().0), &lowest(&b.exterior().0)));
+    MultiPolygon::new(polys)
 }
 
 /// Why a geometry is invalid, or None. Equivalent to geo's `check_validation` but fast on
@@ -177,5 +226,15 @@ mod tests {
             MultiPolygon::new(vec![wkt!(POLYGON((0. 0., 10. 0., 10. 10., 0. 10., 0. 0.)))]);
         let mut areas = vec![Area::new("S".into(), "s".into(), None, square)];
         assert!(repair_areas(&mut areas).expect("ok").is_empty());
+    }
+
+    #[test]
+    fn canonical_form_does_not_depend_on_where_a_ring_starts() {
+        let a: MultiPolygon<f64> =
+            MultiPolygon::new(vec![wkt!(POLYGON((0. 0., 10. 0., 10. 10., 0. 10., 0. 0.)))]);
+        let b: MultiPolygon<f64> = MultiPolygon::new(vec![
+            wkt!(POLYGON((10. 10., 10. 0., 0. 0., 0. 10., 10. 10.))),
+        ]);
+        assert_eq!(canonical(a), canonical(b));
     }
 }
