@@ -35,7 +35,13 @@ pub fn atlas() -> Arc<Atlas> {
 
 /// Starts the service on 127.0.0.1 (any free port) and returns its base URL.
 pub async fn server() -> String {
-    let state = AppState::new(atlas());
+    server_with(None).await
+}
+
+/// [`server`] with a public base URL (as `--public-url` sets it).
+pub async fn server_with(public_url: Option<String>) -> String {
+    let mut state = AppState::new(atlas());
+    state.public_url = public_url;
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         let addr = "127.0.0.1:0".parse().expect("loopback address");

@@ -7,62 +7,21 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geozero::mvt::tile::{GeomType, Value};
 use geozero::mvt::{Message, Tile};
 use london_atlas::crs::{lonlat_to_mercator, wgs84_to_bng};
-use london_atlas::http::{serve, AppState};
 use london_atlas::tiles::grid::{mercator_to_pixel, pixel_to_lonlat};
 use london_atlas::tiles::{TileId, TileStore, EXTENT};
-use london_atlas::{Atlas, Manifest, Options};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-pub fn data_dir() -> PathBuf {
-    std::env::var_os("ATLAS_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
-}
-
-pub fn atlas() -> Arc<Atlas> {
-    static ATLAS: OnceLock<Arc<Atlas>> = OnceLock::new();
-    ATLAS
-        .get_or_init(|| {
-            let manifest = Manifest::london().expect("the built-in manifest parses");
-            let options = Options {
-                data_dir: data_dir(),
-                verify_checksums: false,
-            };
-            match Atlas::load(&manifest, &options) {
-                Ok(a) => Arc::new(a),
-                Err(e) => panic!("the real data must load (is ../shared/data there?): {e}"),
-            }
-        })
-        .clone()
-}
+#[path = "../common/mod.rs"]
+mod common;
+#[allow(unused_imports)]
+pub use common::{atlas, data_dir, server, server_with};
 
 pub fn store() -> Arc<TileStore> {
     static STORE: OnceLock<Arc<TileStore>> = OnceLock::new();
     STORE
         .get_or_init(|| Arc::new(TileStore::new(atlas())))
         .clone()
-}
-
-/// Starts the service on 127.0.0.1 (any free port) with `public_url`; returns its base URL.
-pub async fn server_with(public_url: Option<String>) -> String {
-    let mut state = AppState::new(atlas());
-    state.public_url = public_url;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let addr = "127.0.0.1:0".parse().expect("loopback address");
-        let _ = serve(addr, state, move |bound| {
-            let _ = tx.send(bound);
-        })
-        .await;
-    });
-    let bound = rx.await.expect("the server reports its address");
-    format!("http://{bound}")
-}
-
-pub async fn server() -> String {
-    server_with(None).await
 }
 
 /// The tile at zoom `z` holding a WGS84 point.
