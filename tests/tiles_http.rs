@@ -167,14 +167,7 @@ async fn served_property_values_equal_the_api_answers() {
     for id in ["lsoa11", "lsoa21", "boroughs", "superzones"] {
         for f in layer(&layers, id).features.iter().take(8) {
             let code = f.str("code").expect("code");
-            let api: Value = client()
-                .get(format!("{base}/api/areas/{id}/{code}"))
-                .send()
-                .await
-                .expect("request")
-                .json()
-                .await
-                .expect("json");
+            let api: Value = get_json(format!("{base}/api/areas/{id}/{code}")).await;
             assert_eq!(f.str("name"), api["name"].as_str(), "{id} {code}");
             assert_eq!(f.str("borough"), api["borough"].as_str(), "{id} {code}");
             let inds = api["indicators"].as_object().expect("indicators");
@@ -200,24 +193,10 @@ async fn served_property_values_equal_the_api_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tilejson_bounds_match_data_extent() {
     let base = server().await;
-    let layers: Value = client()
-        .get(format!("{base}/api/layers"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let layers: Value = get_json(format!("{base}/api/layers")).await;
     for l in layers.as_array().expect("array") {
         let id = l["id"].as_str().expect("id");
-        let tj: Value = client()
-            .get(format!("{base}/tiles/{id}.json"))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
+        let tj: Value = get_json(format!("{base}/tiles/{id}.json")).await;
         let want: Vec<f64> = l["bounds"]
             .as_array()
             .expect("bounds")
@@ -248,14 +227,7 @@ async fn tilejson_bounds_match_data_extent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tilejson_describes_every_field_with_absolute_tile_urls_and_the_attribution() {
     let base = server().await;
-    let tj: Value = client()
-        .get(format!("{base}/tiles/atlas.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let tj: Value = get_json(format!("{base}/tiles/atlas.json")).await;
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(
         tj["tiles"][0],
@@ -296,14 +268,7 @@ async fn tilejson_describes_every_field_with_absolute_tile_urls_and_the_attribut
         }
     }
     let public = server_with(Some("https://atlas.example.org/base".into())).await;
-    let tj: Value = client()
-        .get(format!("{public}/tiles/lsoa11.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let tj: Value = get_json(format!("{public}/tiles/lsoa11.json")).await;
     assert_eq!(
         tj["tiles"][0],
         "https://atlas.example.org/base/tiles/lsoa11/{z}/{x}/{y}.mvt"
@@ -327,6 +292,18 @@ async fn tiles_carry_cors_headers_for_web_and_gis_clients() {
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }
 
+/// GET a URL and parse its JSON body.
+async fn get_json(url: impl reqwest::IntoUrl) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
 fn luminance(hex: &str) -> f64 {
     let v = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex") as f64 / 255.0;
     0.2126 * v(1) + 0.7152 * v(3) + 0.0722 * v(5)
@@ -335,14 +312,7 @@ fn luminance(hex: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn styles_break_no2_at_the_legal_limit_and_draw_worse_darker() {
     let base = server().await;
-    let style: Value = client()
-        .get(format!("{base}/styles/no2_2019_mean.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let style: Value = get_json(format!("{base}/styles/no2_2019_mean.json")).await;
     assert_eq!(style["version"], 8);
     assert_eq!(
         style["sources"]["atlas"]["url"],
@@ -366,14 +336,7 @@ async fn styles_break_no2_at_the_legal_limit_and_draw_worse_darker() {
         "higher NO2 must be darker: {lum:?}"
     );
 
-    let imd: Value = client()
-        .get(format!("{base}/styles/imd2019_decile.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let imd: Value = get_json(format!("{base}/styles/imd2019_decile.json")).await;
     let classes = imd["metadata"]["london-atlas:legend"]["classes"]
         .as_array()
         .expect("classes")
