@@ -27,9 +27,30 @@ pub struct Overlap {
 /// outside it; one vertex tells which, and no boolean operation is needed. Only the areas
 /// the boundary passes through are intersected exactly.
 pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
+    overlaps_until(geometry, layer, None).unwrap_or_default()
+}
+
+/// The deadline of a query passed before it was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the overlap computation ran past its deadline")]
+pub struct DeadlinePassed;
+
+/// [`overlaps`] that gives up (checked between areas) once `deadline` has passed.
+pub fn overlaps_until(
+    geometry: &MultiPolygon<f64>,
+    layer: &Layer,
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<Overlap>, DeadlinePassed> {
     let Some(r) = geometry.bounding_rect() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
+    let large = geometry
+        .0
+        .iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|h| h.0.len()).sum::<usize>())
+        .sum::<usize>()
+        > CLIP_ABOVE_VERTICES;
+    let mut late = false;
     let edges: RTree<Line<[f64; 2]>> = RTree::bulk_load(
         geometry
             .lines_iter()
@@ -39,6 +60,10 @@ pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
     let mut out: Vec<Overlap> = layer
         .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
         .filter_map(|i| {
+            if late || deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                late = true;
+                return None;
+            }
             let area = &layer.areas[i];
             let overlap_m2 = match area.geometry.bounding_rect() {
                 Some(b) if !edge_near(&edges, b) => {
@@ -53,6 +78,11 @@ pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
                         _ => 0.0,
                     }
                 }
+                Some(b) if large => {
+                    let pad = Coord { x: 1.0, y: 1.0 };
+                    let cut = clip_to_rect(geometry, Rect::new(b.min() - pad, b.max() + pad));
+                    cut.intersection(&area.geometry).unsigned_area()
+                }
                 _ => shared_area(geometry, &area.geometry),
             };
             (overlap_m2 > 0.0).then_some(Overlap {
@@ -61,8 +91,11 @@ pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
             })
         })
         .collect();
+    if late {
+        return Err(DeadlinePassed);
+    }
     out.sort_by_key(|o| o.area);
-    out
+    Ok(out)
 }
 
 /// True when some edge's bounding box meets the rectangle (so the edge may cross it).
@@ -102,6 +135,19 @@ fn convex_clip_area(subject: &MultiPolygon<f64>, clip: &LineString<f64>) -> f64 
 
 /// Signed area of a ring clipped by a counter-clockwise convex polygon given as edges.
 fn ring_clip_area(ring: &LineString<f64>, edges: &[(Coord<f64>, Coord<f64>)]) -> f64 {
+    let pts = clip_ring(ring, edges);
+    let n = pts.len();
+    (0..n)
+        .map(|k| pts[k].x * pts[(k + 1) % n].y - pts[(k + 1) % n].x * pts[k].y)
+        .sum::<f64>()
+        / 2.0
+}
+
+/// A ring clipped (Sutherland–Hodgman) by a counter-clockwise convex polygon given as edges,
+/// as an open vertex list. For a concave ring the result may run along the clip boundary and
+/// back (zero-width seams): its area is exactly the intersection's, and under the even-odd
+/// fill rule the seams cancel.
+fn clip_ring(ring: &LineString<f64>, edges: &[(Coord<f64>, Coord<f64>)]) -> Vec<Coord<f64>> {
     let mut pts: Vec<Coord<f64>> = ring.0.clone();
     if pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
@@ -125,7 +171,7 @@ fn ring_clip_area(ring: &LineString<f64>, edges: &[(Coord<f64>, Coord<f64>)]) ->
     let mut next = Vec::with_capacity(pts.len() + 8);
     for &edge in edges {
         if pts.is_empty() {
-            return 0.0;
+            return pts;
         }
         next.clear();
         for k in 0..pts.len() {
@@ -142,11 +188,41 @@ fn ring_clip_area(ring: &LineString<f64>, edges: &[(Coord<f64>, Coord<f64>)]) ->
         }
         std::mem::swap(&mut pts, &mut next);
     }
-    let n = pts.len();
-    (0..n)
-        .map(|k| pts[k].x * pts[(k + 1) % n].y - pts[(k + 1) % n].x * pts[k].y)
-        .sum::<f64>()
-        / 2.0
+    pts
+}
+
+/// Query polygons with more vertices than this are cut to each area's box before the exact
+/// intersection, so a boolean operation never walks the whole query for a small area.
+const CLIP_ABOVE_VERTICES: usize = 256;
+
+/// `geometry` cut to the rectangle (every ring clipped, holes included), as a ring soup to
+/// be read with the even-odd rule (which is what geo's boolean operations use by default).
+fn clip_to_rect(geometry: &MultiPolygon<f64>, r: Rect<f64>) -> MultiPolygon<f64> {
+    let (lo, hi) = (r.min(), r.max());
+    let corners = [
+        lo,
+        Coord { x: hi.x, y: lo.y },
+        hi,
+        Coord { x: lo.x, y: hi.y },
+    ];
+    let edges: Vec<(Coord<f64>, Coord<f64>)> =
+        (0..4).map(|k| (corners[k], corners[(k + 1) % 4])).collect();
+    let rings = geometry
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+    MultiPolygon::new(
+        rings
+            .filter_map(|ring| {
+                let mut pts = clip_ring(ring, &edges);
+                if pts.len() < 3 {
+                    return None;
+                }
+                pts.push(pts[0]);
+                Some(Polygon::new(LineString::new(pts), vec![]))
+            })
+            .collect(),
+    )
 }
 
 /// Overlaps of the *union* of many possibly overlapping polygons (selected School

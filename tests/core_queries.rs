@@ -503,3 +503,57 @@ fn superzone_union_totals_equal_totals_over_the_explicit_union() {
     );
     assert!((sel.totals["area_m2"] - union.unsigned_area()).abs() < 1e-6 * union.unsigned_area());
 }
+
+/// A star of `n` vertices around central London (radius alternating 5 and 14 km), in BNG.
+fn star(n: usize) -> MultiPolygon<f64> {
+    let mut pts: Vec<(f64, f64)> = (0..n)
+        .map(|k| {
+            let t = std::f64::consts::TAU * k as f64 / n as f64;
+            let r = if k % 2 == 0 { 5_000.0 } else { 14_000.0 };
+            (530_000.0 + r * t.cos(), 180_000.0 + r * t.sin())
+        })
+        .collect();
+    pts.push(pts[0]);
+    parse_polygon(wgs84_polygon(&pts).as_bytes(), MAX_VERTICES).expect("a valid star")
+}
+
+#[test]
+fn a_large_query_polygon_cut_to_each_area_still_gives_exact_overlaps() {
+    use geo::{BooleanOps, BoundingRect};
+    let a = atlas();
+    let q = star(600);
+    let r = q.bounding_rect().expect("bbox");
+    let layer = a.layer("lsoa11").expect("lsoa11");
+    let fast = london_atlas::overlay::overlaps(&q, layer);
+    let mut checked = 0;
+    for i in layer
+        .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
+        .step_by(7)
+    {
+        let exact = q.intersection(&layer.areas[i].geometry).unsigned_area();
+        let got = fast
+            .iter()
+            .find(|o| o.area == i)
+            .map(|o| o.overlap_m2)
+            .unwrap_or(0.0);
+        assert!(
+            (got - exact).abs() <= 1e-6 * layer.areas[i].area_m2 + 1e-6,
+            "{}: {got} vs {exact}",
+            layer.areas[i].code
+        );
+        checked += 1;
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn a_polygon_query_out_of_budget_is_refused_not_left_running() {
+    let a = atlas();
+    let e = a
+        .query_polygon_within(&star(600), std::time::Duration::ZERO)
+        .expect_err("no budget");
+    assert!(e.to_string().contains("too intricate"), "{e}");
+    assert!(a
+        .query_polygon_within(&star(600), std::time::Duration::from_secs(3600))
+        .is_ok());
+}

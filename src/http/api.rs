@@ -15,6 +15,9 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+/// Longest a polygon query may compute before it is refused (422) as too intricate.
+pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 fn params(q: Params) -> Result<HashMap<String, String>, ApiError> {
@@ -156,14 +159,15 @@ pub async fn query(
     let body = body.map_err(|e| rejection(e.status(), e.body_text()))?;
     let polygon = parse_polygon(&body, MAX_VERTICES)?;
     let atlas = s.atlas.clone();
-    let answer = tokio::task::spawn_blocking(move || atlas.query_polygon(&polygon))
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the polygon query failed",
-            )
-        })?;
+    let answer =
+        tokio::task::spawn_blocking(move || atlas.query_polygon_within(&polygon, QUERY_BUDGET))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the polygon query failed",
+                )
+            })??;
     Ok(Json(serde_json::to_value(answer).unwrap_or(Value::Null)))
 }
 

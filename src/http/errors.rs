@@ -34,7 +34,9 @@ impl From<QueryError> for ApiError {
         let status = match &e {
             e if e.is_not_found() => StatusCode::NOT_FOUND,
             QueryError::TooManyVertices { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            QueryError::BadGeometry(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            QueryError::BadGeometry(_) | QueryError::TooComplex(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.to_string())

@@ -27,6 +27,8 @@ pub enum QueryError {
     BadGeometry(String),
     #[error("the polygon has {count} vertices; the limit is {max}")]
     TooManyVertices { count: usize, max: usize },
+    #[error("the polygon is too intricate to answer within {0} s; simplify it (fewer, longer edges) and try again")]
+    TooComplex(f64),
 }
 
 impl QueryError {

@@ -8,7 +8,7 @@ use crate::atlas::Atlas;
 use crate::load::geojson::{polygonal_to_bng, position_count, Coords};
 use crate::load::repair::invalidity;
 use crate::manifest::Aggregation;
-use crate::overlay::{overlaps, Overlap};
+use crate::overlay::{overlaps, overlaps_until, Overlap};
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use geojson::GeoJson;
 use serde::Serialize;
@@ -107,6 +107,27 @@ impl Atlas {
     pub fn query_polygon(&self, polygon: &MultiPolygon<f64>) -> PolygonAnswer {
         let per_layer: Vec<Vec<Overlap>> =
             self.layers.iter().map(|l| overlaps(polygon, l)).collect();
+        self.answer(polygon, per_layer)
+    }
+
+    /// [`Atlas::query_polygon`] that gives up after `budget` (a polygon can be drawn to make
+    /// the exact answer expensive; the server must stay responsive).
+    pub fn query_polygon_within(
+        &self,
+        polygon: &MultiPolygon<f64>,
+        budget: std::time::Duration,
+    ) -> Result<PolygonAnswer, QueryError> {
+        let deadline = std::time::Instant::now() + budget;
+        let per_layer = self
+            .layers
+            .iter()
+            .map(|l| overlaps_until(polygon, l, Some(deadline)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| QueryError::TooComplex(budget.as_secs_f64()))?;
+        Ok(self.answer(polygon, per_layer))
+    }
+
+    fn answer(&self, polygon: &MultiPolygon<f64>, per_layer: Vec<Vec<Overlap>>) -> PolygonAnswer {
         let layers = self
             .layers
             .iter()
