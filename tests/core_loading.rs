@@ -323,13 +323,7 @@ fn superzone_values_lie_within_the_lsoas_they_overlap() {
         );
         let covered: f64 = ov.iter().map(|o| o.overlap_m2).sum();
         assert!(covered <= z.area_m2 * (1.0 + 1e-9));
-        let pop: f64 = ov
-            .iter()
-            .map(|o| {
-                lsoa.value("population_2019", o.area).unwrap_or(0.0) * o.overlap_m2
-                    / lsoa.areas[o.area].area_m2
-            })
-            .sum();
+        let pop: f64 = common::apportioned_population(lsoa, &ov);
         assert!(
             (zones.value("population_2019", i).unwrap_or(-1.0) - pop).abs() <= 1e-9 * pop.max(1.0),
             "{}: {:?} vs {pop}",

@@ -420,37 +420,48 @@ fn a_self_intersecting_query_polygon_is_refused() {
     assert!((tiny.unsigned_area() - 50.0).abs() < 0.5);
 }
 
+/// Checks `overlay::overlaps` against geo's exact boolean intersection for every `step`-th
+/// candidate area of `layer`; returns how many were compared.
+fn assert_overlaps_exact(
+    q: &MultiPolygon<f64>,
+    layer: &london_atlas::layer::Layer,
+    step: usize,
+) -> usize {
+    use geo::{BooleanOps, BoundingRect};
+    let r = q.bounding_rect().expect("bbox");
+    let fast = london_atlas::overlay::overlaps(q, layer);
+    let mut checked = 0;
+    for i in layer
+        .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
+        .step_by(step)
+    {
+        let exact = q.intersection(&layer.areas[i].geometry).unsigned_area();
+        let got = fast
+            .iter()
+            .find(|o| o.area == i)
+            .map(|o| o.overlap_m2)
+            .unwrap_or(0.0);
+        assert!(
+            (got - exact).abs() <= 1e-6 * layer.areas[i].area_m2 + 1e-6,
+            "{} {}: {got} vs {exact}",
+            layer.id,
+            layer.areas[i].code
+        );
+        checked += 1;
+    }
+    checked
+}
+
 #[test]
 fn overlap_shortcuts_agree_with_exact_boolean_intersection() {
-    use geo::{BooleanOps, BoundingRect};
     let a = atlas();
-    let camden = a
+    let camden = &a
         .layer("boroughs")
         .and_then(|l| l.area("E09000007"))
         .expect("Camden")
-        .geometry
-        .clone();
-    let r = camden.bounding_rect().expect("bbox");
+        .geometry;
     for id in ["lsoa11", "superzones"] {
-        let layer = a.layer(id).expect("layer");
-        let fast = london_atlas::overlay::overlaps(&camden, layer);
-        let mut checked = 0;
-        for i in layer.candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y]) {
-            let exact = camden
-                .intersection(&layer.areas[i].geometry)
-                .unsigned_area();
-            let got = fast
-                .iter()
-                .find(|o| o.area == i)
-                .map(|o| o.overlap_m2)
-                .unwrap_or(0.0);
-            assert!(
-                (got - exact).abs() <= 1e-6 * layer.areas[i].area_m2 + 1e-6,
-                "{id} {}: {got} vs {exact}",
-                layer.areas[i].code
-            );
-            checked += 1;
-        }
+        let checked = assert_overlaps_exact(camden, a.layer(id).expect("layer"), 1);
         assert!(checked > 100, "{id}: {checked}");
     }
 }
@@ -489,13 +500,8 @@ fn superzone_union_totals_equal_totals_over_the_explicit_union() {
             .iter()
             .map(|s| &zones.area(&s.code).expect("zone").geometry),
     );
-    let people: f64 = london_atlas::overlay::overlaps(&union, lsoa)
-        .iter()
-        .map(|o| {
-            lsoa.value("population_2019", o.area).unwrap_or(0.0) * o.overlap_m2
-                / lsoa.areas[o.area].area_m2
-        })
-        .sum();
+    let people =
+        common::apportioned_population(lsoa, &london_atlas::overlay::overlaps(&union, lsoa));
     assert!(
         (sel.totals["population_2019"] - people).abs() < 1e-6 * people,
         "{} vs {people}",
@@ -519,30 +525,8 @@ fn star(n: usize) -> MultiPolygon<f64> {
 
 #[test]
 fn a_large_query_polygon_cut_to_each_area_still_gives_exact_overlaps() {
-    use geo::{BooleanOps, BoundingRect};
     let a = atlas();
-    let q = star(600);
-    let r = q.bounding_rect().expect("bbox");
-    let layer = a.layer("lsoa11").expect("lsoa11");
-    let fast = london_atlas::overlay::overlaps(&q, layer);
-    let mut checked = 0;
-    for i in layer
-        .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
-        .step_by(7)
-    {
-        let exact = q.intersection(&layer.areas[i].geometry).unsigned_area();
-        let got = fast
-            .iter()
-            .find(|o| o.area == i)
-            .map(|o| o.overlap_m2)
-            .unwrap_or(0.0);
-        assert!(
-            (got - exact).abs() <= 1e-6 * layer.areas[i].area_m2 + 1e-6,
-            "{}: {got} vs {exact}",
-            layer.areas[i].code
-        );
-        checked += 1;
-    }
+    let checked = assert_overlaps_exact(&star(600), a.layer("lsoa11").expect("lsoa11"), 7);
     assert!(checked > 300, "{checked}");
 }
 

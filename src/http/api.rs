@@ -251,12 +251,7 @@ fn wgs84_geometry(mp: &geo::MultiPolygon<f64>) -> Value {
 
 fn selection_geojson(s: &AppState, sel: &Selection) -> Response {
     let layer = s.atlas.layer(&sel.layer);
-    let indicator = sel
-        .filter
-        .split(['>', '<', '='])
-        .next()
-        .unwrap_or("value")
-        .to_string();
+    let indicator = sel.indicator.clone();
     let features: Vec<Value> = sel
         .areas
         .iter()
@@ -324,12 +319,7 @@ pub async fn select(State(s): State<AppState>, q: Params) -> Result<Response, Ap
 }
 
 fn csv_response(sel: &Selection) -> Result<Response, ApiError> {
-    let indicator = sel
-        .filter
-        .split(['>', '<', '='])
-        .next()
-        .unwrap_or("value")
-        .to_string();
+    let indicator = sel.indicator.clone();
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| {
         ApiError::new(

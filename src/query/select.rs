@@ -122,6 +122,8 @@ pub struct Selection {
     pub layer: String,
     #[serde(rename = "where")]
     pub filter: String,
+    /// The indicator the rule tests.
+    pub indicator: String,
     pub count: usize,
     /// Totals of the layer's count indicators over the selected areas (and their area, m²).
     pub totals: BTreeMap<String, f64>,
@@ -175,6 +177,7 @@ impl Atlas {
         Ok(Selection {
             layer: layer.id.clone(),
             filter: filter.to_string(),
+            indicator: filter.indicator.clone(),
             count: picked.len(),
             totals,
             totals_method,

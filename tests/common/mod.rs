@@ -95,3 +95,17 @@ pub fn population_2019() -> HashMap<String, (f64, f64, String)> {
         })
         .collect()
 }
+
+/// People living in the overlaps: each LSOA's mid-2019 population times the share inside.
+pub fn apportioned_population(
+    lsoa: &london_atlas::layer::Layer,
+    overlaps: &[london_atlas::overlay::Overlap],
+) -> f64 {
+    overlaps
+        .iter()
+        .map(|o| {
+            lsoa.value("population_2019", o.area).unwrap_or(0.0) * o.overlap_m2
+                / lsoa.areas[o.area].area_m2
+        })
+        .sum()
+}
