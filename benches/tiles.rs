@@ -5,10 +5,8 @@
 //! $ATLAS_DATA.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use london_atlas::crs::lonlat_to_mercator;
-use london_atlas::tiles::grid::mercator_to_pixel;
 use london_atlas::tiles::simplify::ZoomGeometry;
-use london_atlas::tiles::{TileId, TileStore, Tileset, EXTENT};
+use london_atlas::tiles::{TileId, TileStore, Tileset};
 use london_atlas::{Atlas, Manifest, Options};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -28,14 +26,7 @@ fn atlas() -> Arc<Atlas> {
 
 /// The tile at zoom `z` holding Trafalgar Square.
 fn central(z: u8) -> TileId {
-    let (x, y) = lonlat_to_mercator(-0.1281, 51.5080);
-    let (px, py) = mercator_to_pixel(z, x, y);
-    TileId::new(
-        z as u32,
-        (px / EXTENT as f64) as u32,
-        (py / EXTENT as f64) as u32,
-    )
-    .expect("in range")
+    TileId::containing(z, -0.1281, 51.5080).expect("in range")
 }
 
 fn tiles(c: &mut Criterion) {

@@ -55,6 +55,15 @@ impl TileId {
         Ok(TileId { z, x, y })
     }
 
+    /// The tile at zoom `z` that holds a WGS84 point (latitude clamped to Web Mercator's).
+    pub fn containing(z: u8, lon: f64, lat: f64) -> Result<TileId, GridError> {
+        let (x, y) = crate::crs::lonlat_to_mercator(lon, lat);
+        let (px, py) = mercator_to_pixel(z, x, y);
+        let last = ((1u64 << z.min(MAX_ZOOM)) - 1) as f64;
+        let cell = |p: f64| (p / EXTENT as f64).floor().clamp(0.0, last) as u32;
+        TileId::new(u32::from(z), cell(px), cell(py))
+    }
+
     /// Global pixel of the tile's top-left corner at its zoom.
     pub fn origin(&self) -> (i32, i32) {
         (self.x as i32 * EXTENT, self.y as i32 * EXTENT)

@@ -6,9 +6,9 @@
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geozero::mvt::tile::{GeomType, Value};
 use geozero::mvt::{Message, Tile};
-use london_atlas::crs::{lonlat_to_mercator, wgs84_to_bng};
+use london_atlas::crs::wgs84_to_bng;
 use london_atlas::tiles::grid::{mercator_to_pixel, pixel_to_lonlat};
-use london_atlas::tiles::{TileId, TileStore, EXTENT};
+use london_atlas::tiles::{TileId, TileStore};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -26,14 +26,7 @@ pub fn store() -> Arc<TileStore> {
 
 /// The tile at zoom `z` holding a WGS84 point.
 pub fn tile_at(z: u8, lon: f64, lat: f64) -> TileId {
-    let (x, y) = lonlat_to_mercator(lon, lat);
-    let (px, py) = mercator_to_pixel(z, x, y);
-    TileId::new(
-        z as u32,
-        (px / EXTENT as f64) as u32,
-        (py / EXTENT as f64) as u32,
-    )
-    .expect("in range")
+    TileId::containing(z, lon, lat).expect("in range")
 }
 
 /// Trafalgar Square.
