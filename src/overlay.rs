@@ -20,6 +20,35 @@ pub struct Overlap {
     pub overlap_m2: f64,
 }
 
+/// A valid query geometry prepared once for overlaps with any number of layers: its box,
+/// an R-tree of its edges, and whether it is large enough to cut per area.
+pub struct QueryShape<'g> {
+    geometry: &'g MultiPolygon<f64>,
+    bbox: Rect<f64>,
+    edges: RTree<Line<[f64; 2]>>,
+    large: bool,
+}
+
+impl<'g> QueryShape<'g> {
+    /// None for an empty geometry (which overlaps nothing).
+    pub fn new(geometry: &'g MultiPolygon<f64>) -> Option<QueryShape<'g>> {
+        let bbox = geometry.bounding_rect()?;
+        let edges = RTree::bulk_load(
+            geometry
+                .lines_iter()
+                .map(|l| Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]))
+                .collect(),
+        );
+        let large = edges.size() > CLIP_ABOVE_VERTICES;
+        Some(QueryShape {
+            geometry,
+            bbox,
+            edges,
+            large,
+        })
+    }
+}
+
 /// Every area of `layer` that shares a positive area with `geometry`, with that area.
 /// `geometry` must be valid (areas of a layer always are; query polygons are checked).
 ///
@@ -27,7 +56,9 @@ pub struct Overlap {
 /// outside it; one vertex tells which, and no boolean operation is needed. Only the areas
 /// the boundary passes through are intersected exactly.
 pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
-    overlaps_until(geometry, layer, None).unwrap_or_default()
+    QueryShape::new(geometry)
+        .and_then(|q| overlaps_until(&q, layer, None).ok())
+        .unwrap_or_default()
 }
 
 /// The deadline of a query passed before it was answered.
@@ -35,28 +66,15 @@ pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
 #[error("the overlap computation ran past its deadline")]
 pub struct DeadlinePassed;
 
-/// [`overlaps`] that gives up (checked between areas) once `deadline` has passed.
+/// [`overlaps`] of a prepared shape, giving up (checked between areas) once `deadline` has
+/// passed.
 pub fn overlaps_until(
-    geometry: &MultiPolygon<f64>,
+    shape: &QueryShape<'_>,
     layer: &Layer,
     deadline: Option<std::time::Instant>,
 ) -> Result<Vec<Overlap>, DeadlinePassed> {
-    let Some(r) = geometry.bounding_rect() else {
-        return Ok(Vec::new());
-    };
-    let large = geometry
-        .0
-        .iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|h| h.0.len()).sum::<usize>())
-        .sum::<usize>()
-        > CLIP_ABOVE_VERTICES;
+    let (r, geometry) = (shape.bbox, shape.geometry);
     let mut late = false;
-    let edges: RTree<Line<[f64; 2]>> = RTree::bulk_load(
-        geometry
-            .lines_iter()
-            .map(|l| Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]))
-            .collect(),
-    );
     let mut out: Vec<Overlap> = layer
         .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
         .filter_map(|i| {
@@ -66,7 +84,7 @@ pub fn overlaps_until(
             }
             let area = &layer.areas[i];
             let overlap_m2 = match area.geometry.bounding_rect() {
-                Some(b) if !edge_near(&edges, b) => {
+                Some(b) if !edge_near(&shape.edges, b) => {
                     let probe = area
                         .geometry
                         .0
@@ -78,7 +96,7 @@ pub fn overlaps_until(
                         _ => 0.0,
                     }
                 }
-                Some(b) if large => {
+                Some(b) if shape.large => {
                     let pad = Coord { x: 1.0, y: 1.0 };
                     let cut = clip_to_rect(geometry, Rect::new(b.min() - pad, b.max() + pad));
                     cut.intersection(&area.geometry).unsigned_area()

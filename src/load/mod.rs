@@ -42,6 +42,8 @@ pub struct DataDir<'m> {
     root: PathBuf,
     manifest: &'m Manifest,
     verify: bool,
+    /// Files whose checksum already matched (several indicators read one file).
+    verified: std::cell::RefCell<std::collections::HashSet<String>>,
 }
 
 impl<'m> DataDir<'m> {
@@ -51,6 +53,7 @@ impl<'m> DataDir<'m> {
             root: root.into(),
             manifest,
             verify,
+            verified: Default::default(),
         }
     }
 
@@ -82,7 +85,7 @@ impl<'m> DataDir<'m> {
                 hint: self.hint(rel),
             });
         }
-        if self.verify {
+        if self.verify && !self.verified.borrow().contains(rel) {
             if let Some(expected) = self.manifest.file(rel).and_then(|f| f.sha256.as_deref()) {
                 let found = sha256_file(&path)?;
                 if !found.eq_ignore_ascii_case(expected) {
@@ -93,6 +96,7 @@ impl<'m> DataDir<'m> {
                         hint: self.hint(rel),
                     });
                 }
+                self.verified.borrow_mut().insert(rel.to_string());
             }
         }
         Ok(path)

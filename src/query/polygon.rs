@@ -8,7 +8,7 @@ use crate::atlas::Atlas;
 use crate::load::geojson::{polygonal_to_bng, position_count, Coords};
 use crate::load::repair::invalidity;
 use crate::manifest::Aggregation;
-use crate::overlay::{overlaps, overlaps_until, Overlap};
+use crate::overlay::{overlaps_until, DeadlinePassed, Overlap, QueryShape};
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use geojson::GeoJson;
 use serde::Serialize;
@@ -105,9 +105,9 @@ pub fn parse_polygon(body: &[u8], max_vertices: usize) -> Result<MultiPolygon<f6
 impl Atlas {
     /// Everything a valid British National Grid polygon touches, and what it adds up to.
     pub fn query_polygon(&self, polygon: &MultiPolygon<f64>) -> PolygonAnswer {
-        let per_layer: Vec<Vec<Overlap>> =
-            self.layers.iter().map(|l| overlaps(polygon, l)).collect();
-        self.answer(polygon, per_layer)
+        // Without a deadline nothing can run past it; the Err arm is never taken.
+        self.query_polygon_until(polygon, None)
+            .unwrap_or_else(|_| self.answer(polygon, vec![Vec::new(); self.layers.len()]))
     }
 
     /// [`Atlas::query_polygon`] that gives up after `budget` (a polygon can be drawn to make
@@ -118,12 +118,24 @@ impl Atlas {
         budget: std::time::Duration,
     ) -> Result<PolygonAnswer, QueryError> {
         let deadline = std::time::Instant::now() + budget;
-        let per_layer = self
-            .layers
-            .iter()
-            .map(|l| overlaps_until(polygon, l, Some(deadline)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| QueryError::TooComplex(budget.as_secs_f64()))?;
+        self.query_polygon_until(polygon, Some(deadline))
+            .map_err(|_| QueryError::TooComplex(budget.as_secs_f64()))
+    }
+
+    /// Overlaps with every layer from one prepared shape, then the answer.
+    fn query_polygon_until(
+        &self,
+        polygon: &MultiPolygon<f64>,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<PolygonAnswer, DeadlinePassed> {
+        let per_layer = match QueryShape::new(polygon) {
+            Some(shape) => self
+                .layers
+                .iter()
+                .map(|l| overlaps_until(&shape, l, deadline))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![Vec::new(); self.layers.len()],
+        };
         Ok(self.answer(polygon, per_layer))
     }
 
