@@ -2,13 +2,15 @@
 //! manifest and the data folder, then shared read-only. Building it either succeeds whole or
 //! fails with an error naming the file and record: nothing half-loaded is ever served.
 
+use crate::classes::{breaks_for, Classes, Palette};
 use crate::derive;
+use crate::indicator::Aggregation;
 use crate::indicator::{Indicator, Method, ReferenceValue};
 use crate::layer::{Area, Column, Layer};
 use crate::load::repair::{repair_areas, Repair, RepairFailure};
 use crate::load::superzones::SchoolReport;
 use crate::load::{self, DataDir, LoadError};
-use crate::manifest::{Aggregation, DeriveBy, Format, Manifest, ManifestError};
+use crate::manifest::{DeriveBy, Format, Manifest, ManifestError};
 use crate::overlay::{layer_overlaps, Overlap};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -175,6 +177,25 @@ impl Atlas {
             .indicators
             .iter()
             .map(|spec| {
+                let palette = spec
+                    .palette
+                    .unwrap_or_else(|| Palette::for_polarity(spec.polarity));
+                let classes = layers
+                    .iter()
+                    .filter_map(|l| {
+                        let column = l.columns.get(&spec.id)?;
+                        let breaks = breaks_for(
+                            &spec.breaks,
+                            spec.threshold,
+                            spec.aggregation == Aggregation::Sum,
+                            column.values.iter().flatten().copied(),
+                        );
+                        Some((
+                            l.id.clone(),
+                            Classes::from_breaks(breaks, palette, spec.polarity),
+                        ))
+                    })
+                    .collect();
                 let source = manifest.source(&spec.source);
                 let base_layer = spec
                     .tables
@@ -226,6 +247,7 @@ impl Atlas {
                     london_method,
                     period: spec.period.clone(),
                     reference: references.get(&spec.id).cloned(),
+                    classes,
                 }
             })
             .collect();

@@ -5,9 +5,9 @@
 //! the indicator's weight (e.g. population) within boroughs and by shared area for overlaps.
 //! Areas with no value are skipped and counted; an aggregate with no contributing value is None.
 
+use crate::indicator::Aggregation;
 use crate::indicator::Method;
 use crate::layer::{Column, Layer};
-use crate::manifest::Aggregation;
 use crate::overlay::Overlap;
 use std::collections::HashMap;
 

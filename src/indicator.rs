@@ -1,8 +1,28 @@
 //! Indicators: what each value means and where it came from (title, unit, year, source,
 //! licence, polarity), how it aggregates, and how each layer's values were obtained.
 
-use crate::manifest::{Aggregation, Polarity};
-use serde::Serialize;
+use crate::classes::Classes;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Polarity {
+    HigherIsWorse,
+    LowerIsWorse,
+    Neutral,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    /// Counts: add up (apportion by overlap share where areas are cut).
+    Sum,
+    /// Rates, scores and concentrations: weighted mean.
+    Mean,
+    /// Categories such as deciles: never aggregated.
+    None,
+}
 
 /// How a layer's values of an indicator were obtained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +100,8 @@ pub struct Indicator {
     pub period: Option<String>,
     /// A published comparator such as England's figure.
     pub reference: Option<ReferenceValue>,
+    /// How the map draws it on each layer that carries it (layer id -> classes).
+    pub classes: BTreeMap<String, Classes>,
 }
 
 /// A published comparator figure (e.g. England) from the indicator's own table.

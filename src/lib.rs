@@ -6,6 +6,7 @@
 //! [`http`].
 
 pub mod atlas;
+pub mod classes;
 pub mod crs;
 pub mod derive;
 pub mod http;

@@ -5,6 +5,8 @@
 //! Failure modes: [`ManifestError`] for TOML that does not parse or refers to things it does
 //! not define (a layer's file that no source lists, an indicator on an unknown layer, ...).
 
+use crate::classes::Palette;
+use crate::indicator::{Aggregation, Polarity};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::Path;
@@ -104,25 +106,6 @@ pub struct LayerSpec {
     pub minzoom: Option<u8>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Polarity {
-    HigherIsWorse,
-    LowerIsWorse,
-    Neutral,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Aggregation {
-    /// Counts: add up (apportion by overlap share where areas are cut).
-    Sum,
-    /// Rates, scores and concentrations: weighted mean.
-    Mean,
-    /// Categories such as deciles: never aggregated.
-    None,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorSpec {
@@ -150,6 +133,8 @@ pub struct IndicatorSpec {
     pub weight: Option<String>,
     /// The period the values describe when it is not one calendar year (e.g. "2017/18").
     pub period: Option<String>,
+    /// The colour ramp (default: by polarity).
+    pub palette: Option<Palette>,
 }
 
 /// A CSV column joined by area code onto a layer.

@@ -5,9 +5,9 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
+use crate::indicator::Aggregation;
 use crate::load::geojson::{polygonal_to_bng, position_count, Coords};
 use crate::load::repair::invalidity;
-use crate::manifest::Aggregation;
 use crate::overlay::{overlaps_until, DeadlinePassed, Overlap, QueryShape};
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use geojson::GeoJson;

@@ -5,7 +5,7 @@
 use super::QueryError;
 use crate::atlas::Atlas;
 use crate::indicator::worst_first;
-use crate::manifest::Aggregation;
+use crate::indicator::Aggregation;
 use crate::overlay::{union_area, union_overlaps};
 use geo::Polygon;
 use serde::Serialize;

@@ -1,17 +1,16 @@
 //! MapLibre GL style (version 8) drawing a choropleth of one indicator from the `atlas`
 //! tileset: the indicator's finest layer from that layer's minzoom, boroughs below it, and
-//! borough outlines on top. Class breaks come from the indicator (the legal limit, e.g. NO2's
-//! 40 µg/m³, is always a break; deciles 1..10 for IMD); without breaks, London deciles of the
-//! values. Colours: ColorBrewer YlOrRd (colour-blind safe) with worse = darker and warmer
-//! whatever the polarity; neutral counts use Blues, more = darker. The legend travels in
+//! borough outlines on top. Classes and colours are the indicator's own
+//! ([`crate::classes`], the same the web map draws); they travel in
+//! `metadata["london-atlas:classes"]` (per layer) and the finest layer's legend in
 //! `metadata["london-atlas:legend"]`.
 //!
 //! Failure modes: [`StyleError::UnknownIndicator`] for an indicator id the atlas lacks.
 
 use super::cache::TileStore;
 use super::ATLAS_TILESET;
+use crate::classes::Classes;
 use crate::indicator::Indicator;
-use crate::manifest::Polarity;
 use serde_json::{json, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,115 +19,23 @@ pub enum StyleError {
     UnknownIndicator { id: String, known: String },
 }
 
-const YL_OR_RD: [[u8; 3]; 9] = [
-    [0xff, 0xff, 0xcc],
-    [0xff, 0xed, 0xa0],
-    [0xfe, 0xd9, 0x76],
-    [0xfe, 0xb2, 0x4c],
-    [0xfd, 0x8d, 0x3c],
-    [0xfc, 0x4e, 0x2a],
-    [0xe3, 0x1a, 0x1c],
-    [0xbd, 0x00, 0x26],
-    [0x80, 0x00, 0x26],
-];
-const BLUES: [[u8; 3]; 9] = [
-    [0xf7, 0xfb, 0xff],
-    [0xde, 0xeb, 0xf7],
-    [0xc6, 0xdb, 0xef],
-    [0x9e, 0xca, 0xe1],
-    [0x6b, 0xae, 0xd6],
-    [0x42, 0x92, 0xc6],
-    [0x21, 0x71, 0xb5],
-    [0x08, 0x51, 0x9c],
-    [0x08, 0x30, 0x6b],
-];
-/// Colour of areas without a value.
-pub const NO_DATA: &str = "#bdbdbd";
-
-/// `n` colours sampled evenly along a 9-class ramp (linear in sRGB), light to dark.
-pub fn ramp(n: usize, anchors: &[[u8; 3]; 9]) -> Vec<String> {
-    (0..n)
-        .map(|k| {
-            let t = if n == 1 {
-                1.0
-            } else {
-                k as f64 / (n - 1) as f64
-            } * 8.0;
-            let (i, f) = ((t.floor() as usize).min(7), t - t.floor().min(7.0));
-            let c: Vec<u8> = (0..3)
-                .map(|j| {
-                    let (a, b) = (anchors[i][j] as f64, anchors[i + 1][j] as f64);
-                    (a + (b - a) * f).round() as u8
-                })
-                .collect();
-            format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
-        })
-        .collect()
-}
-
-/// Class breaks of an indicator: its own (with its threshold added), else London deciles.
-pub fn breaks(store: &TileStore, ind: &Indicator) -> Vec<f64> {
-    let mut b = ind.breaks.clone();
-    if b.is_empty() {
-        if let Some(layer) = store.atlas().layer(&ind.base_layer) {
-            let mut v: Vec<f64> = layer
-                .columns
-                .get(&ind.id)
-                .map(|c| {
-                    c.values
-                        .iter()
-                        .flatten()
-                        .copied()
-                        .filter(|x| x.is_finite())
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort_by(f64::total_cmp);
-            if !v.is_empty() {
-                b = (1..10)
-                    .map(|k| v[(v.len() * k / 10).min(v.len() - 1)])
-                    .collect();
-            }
-        }
-    }
-    if let Some(t) = ind.threshold {
-        if !b.iter().any(|x| (x - t).abs() < 1e-9) {
-            b.push(t);
-        }
-    }
-    b.sort_by(f64::total_cmp);
-    b.dedup();
-    b
-}
-
-/// Colours of the `breaks.len() + 1` classes, lowest values first.
-pub fn class_colours(ind: &Indicator, classes: usize) -> Vec<String> {
-    match ind.polarity {
-        Polarity::HigherIsWorse => ramp(classes, &YL_OR_RD),
-        Polarity::LowerIsWorse => {
-            let mut c = ramp(classes, &YL_OR_RD);
-            c.reverse();
-            c
-        }
-        Polarity::Neutral => ramp(classes, &BLUES),
-    }
-}
-
-fn fill_colour(id: &str, breaks: &[f64], colours: &[String]) -> Value {
+fn fill_colour(id: &str, classes: &Classes) -> Value {
     let mut step = vec![
         json!("step"),
         json!(["to-number", ["get", id]]),
-        json!(colours[0]),
+        json!(classes.colours[0]),
     ];
-    for (b, c) in breaks.iter().zip(&colours[1..]) {
+    for (b, c) in classes.breaks.iter().zip(&classes.colours[1..]) {
         step.push(json!(b));
         step.push(json!(c));
     }
-    json!(["case", ["has", id], Value::Array(step), NO_DATA])
+    json!(["case", ["has", id], Value::Array(step), classes.no_data])
 }
 
-fn legend(ind: &Indicator, breaks: &[f64], colours: &[String]) -> Value {
-    let entries: Vec<Value> = colours
+fn legend(ind: &Indicator, classes: &Classes) -> Value {
+    let breaks = &classes.breaks;
+    let entries: Vec<Value> = classes
+        .colours
         .iter()
         .enumerate()
         .map(|(k, c)| {
@@ -146,7 +53,7 @@ fn legend(ind: &Indicator, breaks: &[f64], colours: &[String]) -> Value {
         .collect();
     json!({
         "indicator": ind.id, "title": ind.title, "unit": ind.unit, "polarity": ind.polarity,
-        "threshold": ind.threshold, "no_data": NO_DATA, "classes": entries,
+        "threshold": ind.threshold, "no_data": classes.no_data, "classes": entries,
     })
 }
 
@@ -164,8 +71,6 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;
-    let b = breaks(store, ind);
-    let colours = class_colours(ind, b.len() + 1);
     let fine = atlas
         .layers
         .iter()
@@ -187,7 +92,7 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
             layers.push(json!({
                 "id": format!("{id}-boroughs"), "type": "fill", "source": ATLAS_TILESET,
                 "source-layer": "boroughs", "maxzoom": fine_min,
-                "paint": { "fill-color": fill_colour(id, &b, &colours), "fill-opacity": opacity,
+                "paint": { "fill-color": fill_colour(id, &ind.classes[&atlas.layers[bi].id]), "fill-opacity": opacity,
                            "fill-outline-color": "#ffffff" }
             }));
         }
@@ -197,7 +102,7 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
         layers.push(json!({
             "id": format!("{id}-{lid}"), "type": "fill", "source": ATLAS_TILESET,
             "source-layer": lid, "minzoom": fine_min,
-            "paint": { "fill-color": fill_colour(id, &b, &colours), "fill-opacity": opacity,
+            "paint": { "fill-color": fill_colour(id, &ind.classes[lid]), "fill-opacity": opacity,
                        "fill-outline-color": ["interpolate", ["linear"], ["zoom"], 10, "rgba(255,255,255,0)", 13, "rgba(255,255,255,0.6)"] }
         }));
     }
@@ -215,7 +120,8 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
     Ok(json!({
         "version": 8,
         "name": format!("London Atlas: {}", ind.title),
-        "metadata": { "london-atlas:legend": legend(ind, &b, &colours),
+        "metadata": { "london-atlas:legend": fine.map(|i| legend(ind, &ind.classes[&atlas.layers[i].id])),
+                      "london-atlas:classes": ind.classes,
                       "london-atlas:source": ind.attribution },
         "center": [(w + e) / 2.0, (s + n) / 2.0],
         "zoom": 9,
@@ -224,18 +130,4 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
         },
         "layers": layers,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ramps_run_light_to_dark_and_keep_the_anchors_ends() {
-        let c = ramp(10, &YL_OR_RD);
-        assert_eq!(c.len(), 10);
-        assert_eq!(c[0], "#ffffcc");
-        assert_eq!(c[9], "#800026");
-        assert_eq!(ramp(9, &YL_OR_RD)[4], "#fd8d3c");
-    }
 }
