@@ -3,8 +3,7 @@
 // or the 3x3 grid of the NO2 x deprivation view with its own two-axis key.
 
 import { NO_DATA, BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit } from './catalog.js';
-
-const esc = s => String(s).replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+import { escapeHtml } from './html.js';
 
 function worseText(ind) {
   if (ind.polarity === 'higher-is-worse') return 'Darker colours are worse (higher values).';
@@ -32,20 +31,20 @@ export function renderSingle(el, ind, layer, classes) {
     const lo = edges[k], hi = edges[k + 1];
     const limit = ind.threshold !== null && ind.threshold !== undefined && lo === ind.threshold;
     rows.push(`<li${limit ? ' class="limit"' : ''} data-class="${k}"><span class="sw" style="background:${classes.colors[k]}"></span>` +
-      `<span>${esc(label(ind, lo, hi))}${limit ? ' — above the legal limit' : ''}</span></li>`);
+      `<span>${escapeHtml(label(ind, lo, hi))}${limit ? ' — above the legal limit' : ''}</span></li>`);
   }
   // Worse at the top, so the list reads the same way for every indicator.
   if (ind.polarity !== 'lower-is-worse') rows.reverse();
   rows.push(`<li><span class="sw" style="background:${NO_DATA}"></span><span>No data</span></li>`);
   const limitNote = ind.threshold !== null && ind.threshold !== undefined
-    ? `<p class="limit-note">Dashed line: the legal annual limit of ${fmt(ind.threshold, ind.unit)} ${esc(ind.unit)} (UK Air Quality Standards).</p>` : '';
+    ? `<p class="limit-note">Dashed line: the legal annual limit of ${fmt(ind.threshold, ind.unit)} ${escapeHtml(ind.unit)} (UK Air Quality Standards).</p>` : '';
   el.innerHTML = `<h2 id="legend-title">Legend</h2>
-    <p class="title" id="legend-indicator" data-indicator="${esc(ind.id)}">${esc(ind.title)}${ind.unit && ind.unit !== 'decile' && ind.unit !== 'score' ? ` (${esc(ind.unit)})` : ''}</p>
-    <p class="worse">${esc(worseText(ind))}</p>
+    <p class="title" id="legend-indicator" data-indicator="${escapeHtml(ind.id)}">${escapeHtml(ind.title)}${ind.unit && ind.unit !== 'decile' && ind.unit !== 'score' ? ` (${escapeHtml(ind.unit)})` : ''}</p>
+    <p class="worse">${escapeHtml(worseText(ind))}</p>
     <ol aria-label="Colour classes, worst first">${rows.join('')}</ol>
     ${limitNote}
-    <p class="meta">Areas: ${esc(GEO_LABEL[layer] || layer)}. ${ind.london !== null && ind.london !== undefined ? `London: ${esc(fmtUnit(ind.london, ind.unit))}.` : ''}</p>
-    <p class="meta">Source: ${esc(ind.source_title)} (${esc(ind.publisher)}), ${esc(ind.year)}. ${esc(ind.licence)}.</p>`;
+    <p class="meta">Areas: ${escapeHtml(GEO_LABEL[layer] || layer)}. ${ind.london !== null && ind.london !== undefined ? `London: ${escapeHtml(fmtUnit(ind.london, ind.unit))}.` : ''}</p>
+    <p class="meta">Source: ${escapeHtml(ind.source_title)} (${escapeHtml(ind.publisher)}), ${escapeHtml(ind.year)}. ${escapeHtml(ind.licence)}.</p>`;
 }
 
 /** Legend for the NO2 x deprivation grid. */
@@ -55,24 +54,24 @@ export function renderBivariate(el, no2, dep, layer) {
   for (let d = 2; d >= 0; d--) {
     for (let n = 0; n < 3; n++) {
       const c = BIVARIATE[3 * d + n];
-      cells.push(`<span style="background:${c}" title="${esc(depText(d))}, ${esc(no2Text(n))}"></span>`);
+      cells.push(`<span style="background:${c}" title="${escapeHtml(depText(d))}, ${escapeHtml(no2Text(n))}"></span>`);
     }
   }
   el.innerHTML = `<h2 id="legend-title">Legend</h2>
-    <p class="title" id="legend-indicator" data-indicator="bivariate:${esc(no2.id)}:${esc(dep.id)}">Where poor air and deprivation meet</p>
+    <p class="title" id="legend-indicator" data-indicator="bivariate:${escapeHtml(no2.id)}:${escapeHtml(dep.id)}">Where poor air and deprivation meet</p>
     <div class="bivar" role="img" aria-label="Three by three colour grid: deprivation up, nitrogen dioxide to the right; the darkest corner is both most deprived and most polluted.">
       <span class="ylab">More deprived →</span>
       <div class="grid">${cells.join('')}</div>
       <span class="xlab">More NO2 →</span>
     </div>
     <ul class="bivar-keys">
-      <li>NO2 ${esc(no2.year)}: below ${BIVAR_NO2[0]}, ${BIVAR_NO2[0]}–${BIVAR_NO2[1]}, ${BIVAR_NO2[1]} µg/m³ (legal limit) and above.</li>
-      <li>Deprivation: IMD ${esc(dep.year)} national deciles 8–10, 4–7, 1–3 (most deprived).</li>
+      <li>NO2 ${escapeHtml(no2.year)}: below ${BIVAR_NO2[0]}, ${BIVAR_NO2[0]}–${BIVAR_NO2[1]}, ${BIVAR_NO2[1]} µg/m³ (legal limit) and above.</li>
+      <li>Deprivation: IMD ${escapeHtml(dep.year)} national deciles 8–10, 4–7, 1–3 (most deprived).</li>
       <li>Top-right, darkest: most deprived and most polluted.</li>
       <li><span class="sw" style="display:inline-block;vertical-align:middle;background:${NO_DATA}"></span> No data</li>
     </ul>
-    <p class="meta">Areas: ${esc(GEO_LABEL[layer] || layer)}.</p>
-    <p class="meta">Sources: ${esc(no2.source_title)} (${esc(no2.publisher)}); ${esc(dep.source_title)} (${esc(dep.publisher)}).</p>`;
+    <p class="meta">Areas: ${escapeHtml(GEO_LABEL[layer] || layer)}.</p>
+    <p class="meta">Sources: ${escapeHtml(no2.source_title)} (${escapeHtml(no2.publisher)}); ${escapeHtml(dep.source_title)} (${escapeHtml(dep.publisher)}).</p>`;
 }
 
 function depText(d) { return ['least deprived (deciles 8–10)', 'middle (deciles 4–7)', 'most deprived (deciles 1–3)'][d]; }

@@ -6,6 +6,7 @@
 import { api, selectUrl } from './api.js';
 import { Catalog, GEO_LABEL, fmtUnit } from './catalog.js';
 import { fromUrl, toUrl } from './state.js';
+import { escapeHtml } from './html.js';
 import { AtlasMap, choroplethColor, bivariateColor } from './map.js';
 import { renderSingle, renderBivariate } from './legend.js';
 import { Profile } from './profile.js';
@@ -72,10 +73,6 @@ function attributionLines(catalog, tilejson) {
     lines.push(base ? `${i.source_title.replace(/ \d{4}.*$/, '')} © ${pub}` : i.attribution);
   }
   return lines;
-}
-
-function escapeHtml(s) {
-  return String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 }
 
 class App {

@@ -5,8 +5,8 @@
 
 import { api } from './api.js';
 import { fmt } from './catalog.js';
+import { escapeHtml } from './html.js';
 
-const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 const LAYER_NAME = { boroughs: 'Boroughs', lsoa11: 'Neighbourhoods (2011 LSOAs)', lsoa21: 'Neighbourhoods (2021 LSOAs)', superzones: 'School zones' };
 
 export class Planner {
@@ -105,7 +105,7 @@ export class Planner {
     try {
       feature = await api.areaGeojson(layer, code);
     } catch (e) {
-      this.show(`<p>${esc(e.message)}</p>`);
+      this.show(`<p>${escapeHtml(e.message)}</p>`);
       return null;
     }
     this.map.getSource('draw').setData({ type: 'FeatureCollection', features: [] });
@@ -119,7 +119,7 @@ export class Planner {
     try {
       r = await api.query(geometry);
     } catch (e) {
-      this.show(`<p>The summary failed: ${esc(e.message)}</p>`, 'error');
+      this.show(`<p>The summary failed: ${escapeHtml(e.message)}</p>`, 'error');
       return null;
     }
     this.result = { title, geometry, answer: r };
@@ -155,16 +155,16 @@ export class Planner {
       ...imd.map(i => [`IMD ${i.year} score`, fmt(val(i.id), i.unit), ind[i.id].method, i.id]),
     ];
     const touched = Object.entries(r.layers || {}).map(([layer, list]) =>
-      `<li data-layer="${esc(layer)}" data-count="${list.length}">${esc(LAYER_NAME[layer] || layer)}: <strong>${list.length.toLocaleString('en-GB')}</strong> touched` +
+      `<li data-layer="${escapeHtml(layer)}" data-count="${list.length}">${escapeHtml(LAYER_NAME[layer] || layer)}: <strong>${list.length.toLocaleString('en-GB')}</strong> touched` +
       `, ${list.filter(a => a.overlap_share >= 0.5).length.toLocaleString('en-GB')} at least half inside` +
-      (list.length ? `<details><summary>List</summary><ul>${list.slice(0, 200).map(a => `<li>${esc(a.name)} <span class="src">${esc(a.code)}, ${Math.round(a.overlap_share * 100)}% inside</span></li>`).join('')}${list.length > 200 ? '<li>…</li>' : ''}</ul></details>` : '') +
+      (list.length ? `<details><summary>List</summary><ul>${list.slice(0, 200).map(a => `<li>${escapeHtml(a.name)} <span class="src">${escapeHtml(a.code)}, ${Math.round(a.overlap_share * 100)}% inside</span></li>`).join('')}${list.length > 200 ? '<li>…</li>' : ''}</ul></details>` : '') +
       '</li>').join('');
     for (const u of this.urls) URL.revokeObjectURL(u);
     const csv = URL.createObjectURL(new Blob([this.csv()], { type: 'text/csv' }));
     const gj = URL.createObjectURL(new Blob([JSON.stringify(this.geojson())], { type: 'application/geo+json' }));
     this.urls = [csv, gj];
-    this.show(`<h3>${esc(title)}</h3>
-      <table><tbody>${rows.map(([k, v, m, id]) => `<tr data-id="${esc(id)}"><th scope="row">${esc(k)}</th><td class="num" data-field="${esc(id)}">${esc(v)}</td></tr>`).join('')}</tbody></table>
+    this.show(`<h3>${escapeHtml(title)}</h3>
+      <table><tbody>${rows.map(([k, v, m, id]) => `<tr data-id="${escapeHtml(id)}"><th scope="row">${escapeHtml(k)}</th><td class="num" data-field="${escapeHtml(id)}">${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>
       <p class="src">NO2 and IMD 2019 are population-weighted over the neighbourhoods inside (by the share of each inside); IMD 2025 has no population on 2021 LSOAs and is area-weighted.</p>
       <h4>Areas touched</h4><ul class="touched">${touched}</ul>
       <p class="downloads">Download this summary: <a id="sum-csv" href="${csv}" download="london-atlas-summary.csv">CSV</a>

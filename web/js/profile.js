@@ -5,8 +5,7 @@
 
 import { api } from './api.js';
 import { GEO_LABEL, fmt, fmtUnit } from './catalog.js';
-
-const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+import { escapeHtml } from './html.js';
 
 const KIND = { boroughs: 'Borough', lsoa11: 'Neighbourhood (2011 LSOA)', lsoa21: 'Neighbourhood (2021 LSOA)', superzones: 'School zone' };
 
@@ -43,7 +42,7 @@ export class Profile {
     } catch (e) {
       if (seq !== this.seq) return null;
       this.title.textContent = 'Area not found';
-      this.body.innerHTML = `<p>${esc(e.message)}</p>`;
+      this.body.innerHTML = `<p>${escapeHtml(e.message)}</p>`;
       this.el.dataset.state = 'error';
       return null;
     }
@@ -85,23 +84,23 @@ export class Profile {
       .sort(([a], [b]) => cat.indicators.findIndex(i => i.id === a) - cat.indicators.findIndex(i => i.id === b))
       .map(([id, v]) => {
         const ind = cat.indicator(id);
-        return `<tr><th scope="row">${esc(ind.title)}</th><td class="num">${esc(fmt(v.value, ind.unit))}</td>` +
-          `<td class="num">${v.london === null ? '' : esc(fmt(v.london, ind.unit))}</td></tr>`;
+        return `<tr><th scope="row">${escapeHtml(ind.title)}</th><td class="num">${escapeHtml(fmt(v.value, ind.unit))}</td>` +
+          `<td class="num">${v.london === null ? '' : escapeHtml(fmt(v.london, ind.unit))}</td></tr>`;
       }).join('');
     this.body.innerHTML = `
-      <dl>${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
+      <dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
       ${main}
       <details><summary>All indicators for this area</summary>
         <table><thead><tr><th scope="col">Indicator</th><th scope="col" class="num">Here</th><th scope="col" class="num">London</th></tr></thead>
         <tbody>${rows}</tbody></table></details>
-      <p class="src">${esc(GEO_LABEL[p.layer] || p.layer)}: values ${p.layer === 'lsoa11' || p.layer === 'lsoa21' ? 'as published' : 'aggregated from neighbourhoods (see each method)'}.</p>`;
+      <p class="src">${escapeHtml(GEO_LABEL[p.layer] || p.layer)}: values ${p.layer === 'lsoa11' || p.layer === 'lsoa21' ? 'as published' : 'aggregated from neighbourhoods (see each method)'}.</p>`;
   }
 
   headline(p, id) {
     const ind = this.catalog.indicator(id);
     const v = p.indicators[id];
     if (!ind) return '';
-    if (!v) return `<div class="headline" data-indicator="${esc(id)}"><h3>${esc(ind.title)}</h3><p>Not published for this kind of area.</p></div>`;
+    if (!v) return `<div class="headline" data-indicator="${escapeHtml(id)}"><h3>${escapeHtml(ind.title)}</h3><p>Not published for this kind of area.</p></div>`;
     const over = ind.threshold !== null && ind.threshold !== undefined && v.value !== null && v.value > ind.threshold;
     let rank = '';
     if (v.rank && v.of) {
@@ -109,19 +108,19 @@ export class Profile {
       rank = `<dt>Rank</dt><dd data-field="rank">${v.rank.toLocaleString('en-GB')} of ${v.of.toLocaleString('en-GB')} (1 = ${which})</dd>`;
       if (ind.unit !== 'decile' && v.of > 1) {
         const below = Math.round(((v.of - v.rank) / v.of) * 100);
-        rank += `<dt>In London</dt><dd data-field="share">higher than ${below}% of ${esc(KIND_PLURAL[p.layer] || 'areas')}</dd>`;
+        rank += `<dt>In London</dt><dd data-field="share">higher than ${below}% of ${escapeHtml(KIND_PLURAL[p.layer] || 'areas')}</dd>`;
       }
     }
     const decile = ind.unit === 'decile' && v.value !== null
       ? `<dt>National decile</dt><dd data-field="decile">${fmt(v.value, 'decile')}${v.value === 1 ? ' (most deprived 10% in England)' : v.value === 10 ? ' (least deprived 10%)' : ''}</dd>` : '';
-    return `<div class="headline" data-indicator="${esc(id)}">
-      <h3>${esc(ind.title)}</h3>
-      <p class="big" data-field="value">${esc(fmtUnit(v.value, ind.unit))} ${over ? '<span class="badge">above legal limit</span>' : ''}</p>
+    return `<div class="headline" data-indicator="${escapeHtml(id)}">
+      <h3>${escapeHtml(ind.title)}</h3>
+      <p class="big" data-field="value">${escapeHtml(fmtUnit(v.value, ind.unit))} ${over ? '<span class="badge">above legal limit</span>' : ''}</p>
       <dl>
-        ${v.london !== null && v.london !== undefined ? `<dt>London</dt><dd data-field="london">${esc(fmtUnit(v.london, ind.unit))}</dd>` : ''}
+        ${v.london !== null && v.london !== undefined ? `<dt>London</dt><dd data-field="london">${escapeHtml(fmtUnit(v.london, ind.unit))}</dd>` : ''}
         ${rank}${decile}
-        <dt>Source</dt><dd>${esc(ind.source_title)}, ${esc(ind.year)}</dd>
-        <dt>Method</dt><dd>${esc(v.method)}</dd>
+        <dt>Source</dt><dd>${escapeHtml(ind.source_title)}, ${escapeHtml(ind.year)}</dd>
+        <dt>Method</dt><dd>${escapeHtml(v.method)}</dd>
       </dl></div>`;
   }
 }

@@ -3,9 +3,9 @@
 // a "lon, lat" point) to the page, which flies there and opens the profile.
 
 import { api } from './api.js';
+import { escapeHtml } from './html.js';
 
 const LAYER_KIND = { boroughs: 'Borough', lsoa11: 'Neighbourhood 2011', lsoa21: 'Neighbourhood 2021', superzones: 'School' };
-const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
 export class Search {
   /** onResult({layer, code, name, bbox, center}) for an area, onPoint([lon, lat]) for coordinates. */
@@ -74,8 +74,8 @@ export class Search {
   }
 
   render() {
-    this.list.innerHTML = this.results.map((r, k) => `<li role="option" id="sr-${k}" data-index="${k}" data-code="${esc(r.code)}" aria-selected="${k === this.active}">` +
-      `${esc(r.name)} <span class="kind">${esc(LAYER_KIND[r.layer] || r.layer)}${r.layer !== 'boroughs' && r.borough_name ? `, ${esc(r.borough_name)}` : ''}${r.layer !== 'superzones' ? ` · ${esc(r.code)}` : ''}</span></li>`).join('');
+    this.list.innerHTML = this.results.map((r, k) => `<li role="option" id="sr-${k}" data-index="${k}" data-code="${escapeHtml(r.code)}" aria-selected="${k === this.active}">` +
+      `${escapeHtml(r.name)} <span class="kind">${escapeHtml(LAYER_KIND[r.layer] || r.layer)}${r.layer !== 'boroughs' && r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}${r.layer !== 'superzones' ? ` · ${escapeHtml(r.code)}` : ''}</span></li>`).join('');
     this.list.hidden = false;
     this.input.setAttribute('aria-expanded', 'true');
     if (this.active >= 0) this.input.setAttribute('aria-activedescendant', `sr-${this.active}`);
@@ -84,7 +84,7 @@ export class Search {
 
   message(text) {
     this.results = [];
-    this.list.innerHTML = `<li role="option" aria-disabled="true">${esc(text)}</li>`;
+    this.list.innerHTML = `<li role="option" aria-disabled="true">${escapeHtml(text)}</li>`;
     this.list.hidden = false;
     this.input.setAttribute('aria-expanded', 'true');
   }

@@ -4,8 +4,7 @@
 
 import { api } from './api.js';
 import { GEO_LABEL, classOf, fmt } from './catalog.js';
-
-const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+import { escapeHtml } from './html.js';
 
 export class Table {
   constructor({ onOpen }) {
@@ -61,8 +60,8 @@ export class Table {
     this.table.tHead.innerHTML = `<tr><th scope="col" class="num">#</th><th scope="col">Area</th>${showBorough ? '<th scope="col">Borough</th>' : ''}<th scope="col" class="num">Value</th></tr>`;
     const rows = data.areas.map((a, k) => {
       const colour = a.value === null ? '' : classes.colors[classOf(a.value, classes.breaks)];
-      return `<tr><td class="num">${k + 1}</td><td><button type="button" class="link" data-layer="${esc(layer)}" data-code="${esc(a.code)}">${esc(a.name)}</button></td>` +
-        `${showBorough ? `<td>${esc(a.borough_name || a.borough)}</td>` : ''}<td class="num"><span class="sw" style="display:inline-block;width:.8em;height:.8em;margin-right:.3em;background:${colour || 'transparent'}"></span>${esc(fmt(a.value, ind.unit))}</td></tr>`;
+      return `<tr><td class="num">${k + 1}</td><td><button type="button" class="link" data-layer="${escapeHtml(layer)}" data-code="${escapeHtml(a.code)}">${escapeHtml(a.name)}</button></td>` +
+        `${showBorough ? `<td>${escapeHtml(a.borough_name || a.borough)}</td>` : ''}<td class="num"><span class="sw" style="display:inline-block;width:.8em;height:.8em;margin-right:.3em;background:${colour || 'transparent'}"></span>${escapeHtml(fmt(a.value, ind.unit))}</td></tr>`;
     });
     this.table.tBodies[0].innerHTML = rows.join('');
   }
