@@ -3,8 +3,8 @@
 //! inputs; run with `cargo bench --bench atlas`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use london_atlas::crs::bng_to_wgs84;
-use london_atlas::load::geojson::bng_to_wgs84_geojson;
+use london_atlas::geom::crs::bng_to_wgs84;
+use london_atlas::geom::geojson::bng_to_wgs84_geojson;
 use london_atlas::query::polygon::{parse_polygon, MAX_VERTICES};
 use london_atlas::query::select::Filter;
 use london_atlas::{Atlas, Manifest, Options};
@@ -88,7 +88,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| atlas.areas_at_bng(black_box(530_061.686), black_box(179_635.387)))
     });
     g.bench_function("peer_camden_overlaps_three_layers", |b| {
-        b.iter(|| three.map(|l| london_atlas::overlay::overlaps(black_box(&camden.geometry), l)))
+        b.iter(|| {
+            three.map(|l| london_atlas::geom::overlay::overlaps(black_box(&camden.geometry), l))
+        })
     });
     let rule: Filter = "no2_2016_mean>40".parse().expect("rule");
     g.bench_function("select_lsoa11_no2_2016_over_40", |b| {

@@ -144,3 +144,21 @@ impl Layer {
         ])
     }
 }
+
+impl crate::geom::overlay::PolygonIndex for Layer {
+    fn polygon_count(&self) -> usize {
+        self.areas.len()
+    }
+
+    fn polygon(&self, i: usize) -> &MultiPolygon<f64> {
+        &self.areas[i].geometry
+    }
+
+    fn polygon_area(&self, i: usize) -> f64 {
+        self.areas[i].area_m2
+    }
+
+    fn candidates_in(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        Layer::candidates_in(self, min, max)
+    }
+}

@@ -7,16 +7,13 @@
 
 pub mod atlas;
 pub mod classes;
-pub mod crs;
-pub mod derive;
+pub mod geom;
 pub mod http;
 pub mod indicator;
 pub mod layer;
 pub mod load;
 pub mod manifest;
-pub mod overlay;
 pub mod query;
-pub mod report;
 pub mod tiles;
 
 pub use atlas::{Atlas, AtlasError, Options};

@@ -120,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&atlas.report)?);
             } else {
-                print!("{}", london_atlas::report::render(&atlas));
+                print!("{}", london_atlas::atlas::report::render(&atlas));
             }
             Ok(())
         }

@@ -5,8 +5,8 @@ mod common;
 
 use common::{atlas, data_dir};
 use geo::{Area as _, Validation};
-use london_atlas::load::geojson::bng_to_wgs84_geojson;
-use london_atlas::load::repair::invalidity;
+use london_atlas::geom::geojson::bng_to_wgs84_geojson;
+use london_atlas::geom::validity::invalidity;
 use london_atlas::manifest::Format;
 use london_atlas::{Atlas, Manifest, Options};
 use std::path::{Path, PathBuf};
@@ -307,7 +307,7 @@ fn superzone_values_lie_within_the_lsoas_they_overlap() {
     let lsoa = a.layer("lsoa11").expect("lsoa11");
     let mut checked = 0;
     for (i, z) in zones.areas.iter().enumerate().step_by(17) {
-        let ov = london_atlas::overlay::overlaps(&z.geometry, lsoa);
+        let ov = london_atlas::geom::overlay::overlaps(&z.geometry, lsoa);
         let vals: Vec<f64> = ov
             .iter()
             .filter_map(|o| lsoa.value("no2_2019_mean", o.area))

@@ -5,8 +5,8 @@ mod common;
 
 use common::{atlas, csv_column, population_2019};
 use geo::{Area as _, InteriorPoint, Intersects, MultiPolygon, Point};
-use london_atlas::crs::bng_to_wgs84;
-use london_atlas::load::geojson::bng_to_wgs84_geojson;
+use london_atlas::geom::crs::bng_to_wgs84;
+use london_atlas::geom::geojson::bng_to_wgs84_geojson;
 use london_atlas::query::polygon::{parse_polygon, MAX_VERTICES};
 use london_atlas::query::select::Filter;
 use london_atlas::Atlas;
@@ -429,7 +429,7 @@ fn assert_overlaps_exact(
 ) -> usize {
     use geo::{BooleanOps, BoundingRect};
     let r = q.bounding_rect().expect("bbox");
-    let fast = london_atlas::overlay::overlaps(q, layer);
+    let fast = london_atlas::geom::overlay::overlaps(q, layer);
     let mut checked = 0;
     for i in layer
         .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
@@ -478,7 +478,8 @@ fn camden_overlaps_agree_with_geos() {
         .expect("Camden");
     assert!((camden.area_m2 - 21_789_295.9).abs() < 0.1);
     for (id, touched) in [("lsoa11", 175), ("lsoa21", 171)] {
-        let ov = london_atlas::overlay::overlaps(&camden.geometry, a.layer(id).expect("layer"));
+        let ov =
+            london_atlas::geom::overlay::overlaps(&camden.geometry, a.layer(id).expect("layer"));
         let sum: f64 = ov.iter().map(|o| o.overlap_m2).sum();
         assert_eq!(ov.len(), touched, "{id}");
         assert!((sum - 21_789_295.9).abs() < 1.0, "{id}: {sum}");
@@ -501,7 +502,7 @@ fn superzone_union_totals_equal_totals_over_the_explicit_union() {
             .map(|s| &zones.area(&s.code).expect("zone").geometry),
     );
     let people =
-        common::apportioned_population(lsoa, &london_atlas::overlay::overlaps(&union, lsoa));
+        common::apportioned_population(lsoa, &london_atlas::geom::overlay::overlaps(&union, lsoa));
     assert!(
         (sel.totals["population_2019"] - people).abs() < 1e-6 * people,
         "{} vs {people}",

@@ -3,7 +3,7 @@
 
 use super::errors::{rejection, ApiError};
 use super::AppState;
-use crate::crs::{bng_to_wgs84, wgs84_to_bng};
+use crate::geom::crs::{bng_to_wgs84, wgs84_to_bng};
 use crate::query::polygon::{parse_polygon, MAX_VERTICES};
 use crate::query::select::{Filter, Selection};
 use axum::body::Bytes;
@@ -246,7 +246,7 @@ pub async fn values(State(s): State<AppState>, q: Params) -> Result<Json<Value>,
 
 /// A BNG multipolygon as a GeoJSON MultiPolygon in WGS84 (6 decimals, about 0.1 m).
 fn wgs84_geometry(mp: &geo::MultiPolygon<f64>) -> Value {
-    crate::load::geojson::bng_to_wgs84_geojson(mp, Some(6))
+    crate::geom::geojson::bng_to_wgs84_geojson(mp, Some(6))
 }
 
 fn selection_geojson(s: &AppState, sel: &Selection) -> Response {

@@ -2,7 +2,6 @@
 //! error every loader returns (naming the file, the record and what is wrong).
 
 pub mod geojson;
-pub mod repair;
 pub mod shapefile;
 pub mod superzones;
 pub mod table;

@@ -6,7 +6,7 @@
 //! returned as they are; [`super::repair`] mends them.
 
 use super::LoadError;
-use crate::crs::wkt_is_british_national_grid;
+use crate::geom::crs::wkt_is_british_national_grid;
 use crate::layer::Area;
 use crate::manifest::LayerSpec;
 use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};

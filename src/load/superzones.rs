@@ -1,8 +1,7 @@
 //! School Superzones (GLA): the area within a radius (400 m) of each open school, built from
 //! DfE GIAS school points (Easting/Northing in British National Grid), keyed by URN.
 //!
-//! Each circle is a regular polygon whose area equals the true circle's (its vertices sit a
-//! fraction of a metre outside the radius), so areas and overlap weights are not biased low.
+//! Each zone is a [`circle`]: a regular polygon with the true circle's area.
 //!
 //! Failure modes: missing columns, a duplicated URN or a non-numeric coordinate: a
 //! [`LoadError`] naming the file and record. Closed schools and schools without coordinates
@@ -10,12 +9,12 @@
 
 use super::table::CsvFile;
 use super::LoadError;
+use crate::geom::shapes::circle;
 use crate::layer::Area;
 use crate::manifest::LayerSpec;
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::MultiPolygon;
 use serde::Serialize;
 use std::collections::HashSet;
-use std::f64::consts::PI;
 use std::path::Path;
 
 const STATUS: &str = "EstablishmentStatus (name)";
@@ -30,21 +29,6 @@ pub struct SchoolReport {
     pub closed: usize,
     /// URNs of open schools without coordinates (no zone can be drawn).
     pub open_without_coordinates: Vec<String>,
-}
-
-/// A regular polygon with the same area as the circle of radius `r` around (x, y).
-pub fn circle(x: f64, y: f64, r: f64, segments: usize) -> Polygon<f64> {
-    let n = segments.max(8);
-    let theta = 2.0 * PI / n as f64;
-    let r_eq = r * (theta / theta.sin()).sqrt();
-    let mut pts: Vec<Coord<f64>> = (0..n)
-        .map(|k| Coord {
-            x: x + r_eq * (k as f64 * theta).cos(),
-            y: y + r_eq * (k as f64 * theta).sin(),
-        })
-        .collect();
-    pts.push(pts[0]);
-    Polygon::new(LineString::new(pts), vec![])
 }
 
 /// Reads the school list and returns one zone per open school with coordinates.
@@ -125,22 +109,4 @@ pub fn read_superzones(
         areas.push(area);
     }
     Ok((areas, report))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use geo::Area as _;
-
-    #[test]
-    fn a_superzone_circle_has_the_area_of_the_true_circle() {
-        let c = circle(530_000.0, 180_000.0, 400.0, 64);
-        let want = PI * 400.0 * 400.0;
-        assert!(
-            (c.unsigned_area() - want).abs() / want < 1e-12,
-            "{}",
-            c.unsigned_area()
-        );
-        assert_eq!(c.exterior().0.len(), 65);
-    }
 }

@@ -4,7 +4,7 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
-use crate::crs::{valid_lon_lat, wgs84_to_bng};
+use crate::geom::crs::{valid_lon_lat, wgs84_to_bng};
 use geo::{Intersects, Point};
 
 /// One area that contains the point.

@@ -5,10 +5,10 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
+use crate::geom::geojson::{polygonal_to_bng, position_count, Coords};
+use crate::geom::overlay::{overlaps_until, DeadlinePassed, Overlap, QueryShape};
+use crate::geom::validity::invalidity;
 use crate::indicator::Aggregation;
-use crate::load::geojson::{polygonal_to_bng, position_count, Coords};
-use crate::load::repair::invalidity;
-use crate::overlay::{overlaps_until, DeadlinePassed, Overlap, QueryShape};
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use geojson::GeoJson;
 use serde::Serialize;

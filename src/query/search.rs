@@ -3,7 +3,7 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
-use crate::crs::{bng_to_wgs84, valid_lon_lat};
+use crate::geom::crs::{bng_to_wgs84, valid_lon_lat};
 use geo::{BoundingRect, InteriorPoint};
 use serde::Serialize;
 

@@ -4,9 +4,9 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
+use crate::geom::overlay::{union_area, union_overlaps};
 use crate::indicator::worst_first;
 use crate::indicator::Aggregation;
-use crate::overlay::{union_area, union_overlaps};
 use geo::Polygon;
 use serde::Serialize;
 use std::collections::BTreeMap;

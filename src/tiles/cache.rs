@@ -20,7 +20,7 @@ use super::simplify::ZoomGeometry;
 use super::topology::Topology;
 use super::{TileError, ATLAS_TILESET};
 use crate::atlas::Atlas;
-use crate::crs::bng_to_mercator;
+use crate::geom::crs::bng_to_mercator;
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -265,7 +265,7 @@ impl TileStore {
             ];
         }
         if b[0] > b[2] || b[1] > b[3] {
-            let h = crate::crs::MERCATOR_HALF_WORLD;
+            let h = crate::geom::crs::MERCATOR_HALF_WORLD;
             return [-h, -h, h, h];
         }
         b

@@ -5,7 +5,7 @@
 //! Failure modes: [`TileId::new`] refuses a zoom above [`MAX_ZOOM`] and a column or row outside
 //! `0..2^z`, with a [`GridError`] naming the bad value. Everything else is total.
 
-use crate::crs::{mercator_to_lonlat, MERCATOR_HALF_WORLD};
+use crate::geom::crs::{mercator_to_lonlat, MERCATOR_HALF_WORLD};
 
 /// Highest zoom served (clients over-zoom beyond it).
 pub const MAX_ZOOM: u8 = 14;
@@ -57,7 +57,7 @@ impl TileId {
 
     /// The tile at zoom `z` that holds a WGS84 point (latitude clamped to Web Mercator's).
     pub fn containing(z: u8, lon: f64, lat: f64) -> Result<TileId, GridError> {
-        let (x, y) = crate::crs::lonlat_to_mercator(lon, lat);
+        let (x, y) = crate::geom::crs::lonlat_to_mercator(lon, lat);
         let (px, py) = mercator_to_pixel(z, x, y);
         let last = ((1u64 << z.min(MAX_ZOOM)) - 1) as f64;
         let cell = |p: f64| (p / EXTENT as f64).floor().clamp(0.0, last) as u32;
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn pixels_round_trip_to_mercator_and_london_falls_in_its_z10_tile() {
-        let (x, y) = crate::crs::lonlat_to_mercator(-0.1276, 51.5072);
+        let (x, y) = crate::geom::crs::lonlat_to_mercator(-0.1276, 51.5072);
         let (px, py) = mercator_to_pixel(10, x, y);
         let (tx, ty) = ((px / 4096.0) as u32, (py / 4096.0) as u32);
         assert_eq!((tx, ty), (511, 340));

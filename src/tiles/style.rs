@@ -115,8 +115,8 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
         }));
     }
     let bounds = store.mercator_bbox(super::cache::Tileset::Atlas);
-    let (w, s) = crate::crs::mercator_to_lonlat(bounds[0], bounds[1]);
-    let (e, n) = crate::crs::mercator_to_lonlat(bounds[2], bounds[3]);
+    let (w, s) = crate::geom::crs::mercator_to_lonlat(bounds[0], bounds[1]);
+    let (e, n) = crate::geom::crs::mercator_to_lonlat(bounds[2], bounds[3]);
     Ok(json!({
         "version": 8,
         "name": format!("London Atlas: {}", ind.title),

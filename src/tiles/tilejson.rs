@@ -13,7 +13,7 @@
 use super::cache::{TileStore, Tileset};
 use super::grid::MAX_ZOOM;
 use super::mvt::EXTRA_PROPERTIES;
-use crate::crs::mercator_to_lonlat;
+use crate::geom::crs::mercator_to_lonlat;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tilejson::{Bounds, Center, TileJSON, VectorLayer};

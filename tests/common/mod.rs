@@ -99,7 +99,7 @@ pub fn population_2019() -> HashMap<String, (f64, f64, String)> {
 /// People living in the overlaps: each LSOA's mid-2019 population times the share inside.
 pub fn apportioned_population(
     lsoa: &london_atlas::layer::Layer,
-    overlaps: &[london_atlas::overlay::Overlap],
+    overlaps: &[london_atlas::geom::overlay::Overlap],
 ) -> f64 {
     overlaps
         .iter()

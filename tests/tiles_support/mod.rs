@@ -6,7 +6,7 @@
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geozero::mvt::tile::{GeomType, Value};
 use geozero::mvt::{Message, Tile};
-use london_atlas::crs::wgs84_to_bng;
+use london_atlas::geom::crs::wgs84_to_bng;
 use london_atlas::tiles::grid::{mercator_to_pixel, pixel_to_lonlat};
 use london_atlas::tiles::{TileId, TileStore};
 use std::collections::BTreeMap;
@@ -225,7 +225,7 @@ pub fn tile_to_bng(tile: TileId, x: f64, y: f64) -> (f64, f64) {
 
 /// British National Grid metres to tile units of `tile` (unrounded).
 pub fn bng_to_tile(tile: TileId, e: f64, n: f64) -> (f64, f64) {
-    let (x, y) = london_atlas::crs::bng_to_mercator(e, n);
+    let (x, y) = london_atlas::geom::crs::bng_to_mercator(e, n);
     let (px, py) = mercator_to_pixel(tile.z, x, y);
     let (ox, oy) = tile.origin();
     (px - ox as f64, py - oy as f64)

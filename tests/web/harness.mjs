@@ -131,6 +131,26 @@ export async function mapPixels(page) {
   });
 }
 
+/**
+ * The colour [r, g, b, a] the map drew at a lon/lat: read from the WebGL drawing buffer right
+ * after a frame is drawn (no preserveDrawingBuffer needed), in device pixels, y flipped.
+ */
+export async function mapPixelAt(page, lon, lat) {
+  return page.evaluate(([lon, lat]) => {
+    const m = window.atlas.map;
+    const gl = m.painter.context.gl;
+    const p = m.project([lon, lat]);
+    const ratio = gl.drawingBufferWidth / m.getCanvas().clientWidth;
+    const x = Math.round(p.x * ratio), y = gl.drawingBufferHeight - 1 - Math.round(p.y * ratio);
+    m.triggerRepaint();
+    return new Promise(resolve => m.once('render', () => {
+      const px = new Uint8Array(4);
+      gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
+      resolve([...px]);
+    }));
+  }, [lon, lat]);
+}
+
 /** Screen position of a lon/lat on the map canvas (page coordinates). */
 export async function screenPoint(page, lon, lat) {
   return page.evaluate(([lon, lat]) => {

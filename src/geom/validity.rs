@@ -1,67 +1,31 @@
-//! Repair of invalid area boundaries (self-intersecting or self-touching rings, holes outside
-//! their shell): geo's triangulation-based `MakeValid` (Ledoux et al. 2014), so an area is
-//! mended, never dropped. Each repair is reported with the area before and after.
+//! Validity of polygons: a fast check (a sweep over every segment finds rings that cross or
+//! touch; only suspects get geo's full, quadratic check), repair with geo's triangulation-based
+//! `MakeValid` (Ledoux et al. 2014), and one canonical way of writing a repaired polygon so
+//! that its bytes (and every tile and ETag made from it) do not change between runs.
 //!
-//! Failure modes: a geometry that cannot be triangulated (non-finite coordinates) is returned
-//! as a [`RepairFailure`] naming the area; the caller stops loading.
+//! Failure modes: [`make_valid`] returns the reason as a sentence when the geometry cannot be
+//! triangulated (non-finite coordinates) or the repair is still invalid.
+//!
+//! ```
+//! use geo::{wkt, MultiPolygon};
+//! use london_atlas::geom::validity::{invalidity, make_valid};
+//! let bowtie = MultiPolygon::new(vec![wkt!(POLYGON((0. 0., 0. 10., 10. 0., 10. 10., 0. 0.)))]);
+//! assert!(invalidity(&bowtie).is_some());
+//! let fixed = make_valid(&bowtie).unwrap();
+//! assert_eq!(fixed.0.len(), 2);
+//! assert!(invalidity(&fixed).is_none());
+//! ```
 
-use crate::layer::Area;
 use geo::sweep::{Cross, Intersections};
-use geo::{
-    Area as _, Contains, Coord, Line, LineString, MakeValid, MultiPolygon, Point, Validation,
-};
-use serde::Serialize;
+use geo::{Contains, Coord, Line, LineString, MakeValid, MultiPolygon, Point, Validation};
 
-/// What was wrong with one area and what its repair changed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Repair {
-    pub code: String,
-    pub problem: String,
-    /// Sum of the absolute ring areas before repair (m²).
-    pub area_before_m2: f64,
-    pub area_after_m2: f64,
-    pub parts_after: usize,
-}
-
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("area {code} has an invalid boundary ({problem}) that could not be repaired: {reason}")]
-pub struct RepairFailure {
-    pub code: String,
-    pub problem: String,
-    pub reason: String,
-}
-
-/// Repairs every invalid area in place; returns what was done.
-pub fn repair_areas(areas: &mut [Area]) -> Result<Vec<Repair>, RepairFailure> {
-    let mut repairs = Vec::new();
-    for area in areas.iter_mut() {
-        let Some(problem) = invalidity(&area.geometry) else {
-            continue;
-        };
-        let before = area.geometry.unsigned_area();
-        let fixed = area.geometry.make_valid().map_err(|e| RepairFailure {
-            code: area.code.clone(),
-            problem: problem.clone(),
-            reason: e.to_string(),
-        })?;
-        if let Err(e) = fixed.check_validation() {
-            return Err(RepairFailure {
-                code: area.code.clone(),
-                problem,
-                reason: format!("the repair is still invalid: {e}"),
-            });
-        }
-        area.geometry = canonical(fixed);
-        area.area_m2 = area.geometry.unsigned_area();
-        repairs.push(Repair {
-            code: area.code.clone(),
-            problem,
-            area_before_m2: before,
-            area_after_m2: area.area_m2,
-            parts_after: area.geometry.0.len(),
-        });
+/// A valid version of `geometry` in [`canonical`] form, or why none could be made.
+pub fn make_valid(geometry: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, String> {
+    let fixed = geometry.make_valid().map_err(|e| e.to_string())?;
+    if let Err(e) = fixed.check_validation() {
+        return Err(format!("the repair is still invalid: {e}"));
     }
-    Ok(repairs)
+    Ok(canonical(fixed))
 }
 
 /// The same geometry written one way only: exteriors counter-clockwise and holes clockwise,
@@ -205,27 +169,17 @@ fn nested_without_crossing(geometry: &MultiPolygon<f64>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{wkt, Contains, MultiPolygon, Point};
+    use geo::{wkt, Area, MultiPolygon};
 
     #[test]
     fn a_bowtie_is_split_into_two_valid_parts_that_keep_both_lobes() {
         let bowtie: MultiPolygon<f64> =
             MultiPolygon::new(vec![wkt!(POLYGON((0. 0., 0. 10., 10. 0., 10. 10., 0. 0.)))]);
-        let mut areas = vec![Area::new("X".into(), "x".into(), None, bowtie)];
-        let repairs = repair_areas(&mut areas).expect("repairable");
-        assert_eq!(repairs.len(), 1);
-        assert_eq!(areas[0].geometry.0.len(), 2);
-        assert!(areas[0].geometry.contains(&Point::new(1.0, 5.0)));
-        assert!(areas[0].geometry.contains(&Point::new(9.0, 5.0)));
-        assert!((areas[0].area_m2 - 50.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn valid_areas_are_left_alone() {
-        let square: MultiPolygon<f64> =
-            MultiPolygon::new(vec![wkt!(POLYGON((0. 0., 10. 0., 10. 10., 0. 10., 0. 0.)))]);
-        let mut areas = vec![Area::new("S".into(), "s".into(), None, square)];
-        assert!(repair_areas(&mut areas).expect("ok").is_empty());
+        let fixed = make_valid(&bowtie).expect("repairable");
+        assert_eq!(fixed.0.len(), 2);
+        assert!(fixed.contains(&Point::new(1.0, 5.0)));
+        assert!(fixed.contains(&Point::new(9.0, 5.0)));
+        assert!((fixed.unsigned_area() - 50.0).abs() < 1e-9);
     }
 
     #[test]

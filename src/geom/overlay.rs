@@ -1,7 +1,11 @@
-//! Overlap of a geometry with a layer's areas, in EPSG:27700: the R-tree narrows candidates,
-//! geo's boolean intersection measures the shared area exactly.
+//! Overlap of a geometry with a set of indexed polygons (a layer's areas), in one planar
+//! coordinate system (EPSG:27700 here): the index narrows candidates, geo's boolean
+//! intersection measures the shared area exactly, with exact shortcuts where no boolean
+//! operation is needed (polygons wholly inside or outside; convex rings clipped directly).
+//!
+//! Failure modes: inputs must be valid polygons (repair them with [`super::validity`]
+//! first); [`overlaps_until`] gives up with [`DeadlinePassed`] once its deadline has passed.
 
-use crate::layer::Layer;
 use geo::bool_ops::{FillRule, OpType};
 use geo::Polygon;
 use geo::{
@@ -10,6 +14,18 @@ use geo::{
 };
 use rstar::primitives::{GeomWithData, Line, Rectangle};
 use rstar::{RTree, AABB};
+
+/// Valid polygons with a spatial index: what overlaps are measured against.
+pub trait PolygonIndex: Sync {
+    /// How many polygons there are.
+    fn polygon_count(&self) -> usize;
+    /// Polygon `i` (valid).
+    fn polygon(&self, i: usize) -> &MultiPolygon<f64>;
+    /// Its planar area (precomputed).
+    fn polygon_area(&self, i: usize) -> f64;
+    /// Polygons whose bounding box meets the rectangle (candidates only).
+    fn candidates_in(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_;
+}
 
 /// One area's share of an overlap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,7 +71,7 @@ impl<'g> QueryShape<'g> {
 /// Areas whose bounding box no edge of `geometry` comes near lie wholly inside or wholly
 /// outside it; one vertex tells which, and no boolean operation is needed. Only the areas
 /// the boundary passes through are intersected exactly.
-pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &Layer) -> Vec<Overlap> {
+pub fn overlaps(geometry: &MultiPolygon<f64>, layer: &impl PolygonIndex) -> Vec<Overlap> {
     QueryShape::new(geometry)
         .and_then(|q| overlaps_until(&q, layer, None).ok())
         .unwrap_or_default()
@@ -70,7 +86,7 @@ pub struct DeadlinePassed;
 /// passed.
 pub fn overlaps_until(
     shape: &QueryShape<'_>,
-    layer: &Layer,
+    layer: &impl PolygonIndex,
     deadline: Option<std::time::Instant>,
 ) -> Result<Vec<Overlap>, DeadlinePassed> {
     let (r, geometry) = (shape.bbox, shape.geometry);
@@ -82,26 +98,21 @@ pub fn overlaps_until(
                 late = true;
                 return None;
             }
-            let area = &layer.areas[i];
-            let overlap_m2 = match area.geometry.bounding_rect() {
+            let area = layer.polygon(i);
+            let overlap_m2 = match area.bounding_rect() {
                 Some(b) if !edge_near(&shape.edges, b) => {
-                    let probe = area
-                        .geometry
-                        .0
-                        .first()
-                        .and_then(|p| p.exterior().0.first())
-                        .copied();
+                    let probe = area.0.first().and_then(|p| p.exterior().0.first()).copied();
                     match probe {
-                        Some(c) if geometry.intersects(&Point::from(c)) => area.area_m2,
+                        Some(c) if geometry.intersects(&Point::from(c)) => layer.polygon_area(i),
                         _ => 0.0,
                     }
                 }
                 Some(b) if shape.large => {
                     let pad = Coord { x: 1.0, y: 1.0 };
                     let cut = clip_to_rect(geometry, Rect::new(b.min() - pad, b.max() + pad));
-                    cut.intersection(&area.geometry).unsigned_area()
+                    cut.intersection(area).unsigned_area()
                 }
-                _ => shared_area(geometry, &area.geometry),
+                _ => shared_area(geometry, area),
             };
             (overlap_m2 > 0.0).then_some(Overlap {
                 area: i,
@@ -247,7 +258,7 @@ fn clip_to_rect(geometry: &MultiPolygon<f64>, r: Rect<f64>) -> MultiPolygon<f64>
 /// Superzones) with a layer's areas, without building the union: each area is intersected
 /// once with the polygons near it under the non-zero fill rule, which counts ground covered
 /// by several polygons once. (geo's pairwise `unary_union` of 1,700 circles takes minutes.)
-pub fn union_overlaps(parts: &[&Polygon<f64>], layer: &Layer) -> Vec<Overlap> {
+pub fn union_overlaps(parts: &[&Polygon<f64>], layer: &impl PolygonIndex) -> Vec<Overlap> {
     let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
         parts
             .iter()
@@ -266,8 +277,8 @@ pub fn union_overlaps(parts: &[&Polygon<f64>], layer: &Layer) -> Vec<Overlap> {
     };
     let mut out = Vec::new();
     for i in layer.candidates_in(all.0, all.1) {
-        let area = &layer.areas[i];
-        let Some(r) = area.geometry.bounding_rect() else {
+        let area = layer.polygon(i);
+        let Some(r) = area.bounding_rect() else {
             continue;
         };
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
@@ -279,7 +290,6 @@ pub fn union_overlaps(parts: &[&Polygon<f64>], layer: &Layer) -> Vec<Overlap> {
             continue;
         }
         let shared = area
-            .geometry
             .boolean_op_with_fill_rule(
                 &MultiPolygon::new(near),
                 OpType::Intersection,
@@ -321,8 +331,8 @@ fn bounds(parts: &[&Polygon<f64>]) -> Option<([f64; 2], [f64; 2])> {
 }
 
 /// `overlaps` for every area of `targets`, spread over the machine's cores.
-pub fn layer_overlaps(targets: &Layer, from: &Layer) -> Vec<Vec<Overlap>> {
-    let n = targets.areas.len();
+pub fn layer_overlaps(targets: &impl PolygonIndex, from: &impl PolygonIndex) -> Vec<Vec<Overlap>> {
+    let n = targets.polygon_count();
     let threads = std::thread::available_parallelism()
         .map(|t| t.get())
         .unwrap_or(1)
@@ -333,7 +343,7 @@ pub fn layer_overlaps(targets: &Layer, from: &Layer) -> Vec<Vec<Overlap>> {
         for (c, slot) in out.chunks_mut(chunk).enumerate() {
             s.spawn(move || {
                 for (k, o) in slot.iter_mut().enumerate() {
-                    *o = overlaps(&targets.areas[c * chunk + k].geometry, from);
+                    *o = overlaps(targets.polygon(c * chunk + k), from);
                 }
             });
         }
@@ -344,7 +354,7 @@ pub fn layer_overlaps(targets: &Layer, from: &Layer) -> Vec<Vec<Overlap>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::superzones::circle;
+    use crate::geom::shapes::circle;
     use geo::wkt;
 
     #[test]

@@ -5,10 +5,10 @@
 //! the indicator's weight (e.g. population) within boroughs and by shared area for overlaps.
 //! Areas with no value are skipped and counted; an aggregate with no contributing value is None.
 
+use crate::geom::overlay::Overlap;
 use crate::indicator::Aggregation;
 use crate::indicator::Method;
 use crate::layer::{Column, Layer};
-use crate::overlay::Overlap;
 use std::collections::HashMap;
 
 /// Groups `from`'s values by borough code onto the areas of `target` (keyed by their codes).

@@ -2,16 +2,19 @@
 //! manifest and the data folder, then shared read-only. Building it either succeeds whole or
 //! fails with an error naming the file and record: nothing half-loaded is ever served.
 
+pub mod derive;
+pub mod repair;
+pub mod report;
+
 use crate::classes::{breaks_for, Classes, Palette};
-use crate::derive;
+use crate::geom::overlay::{layer_overlaps, Overlap};
 use crate::indicator::Aggregation;
 use crate::indicator::{Indicator, Method, ReferenceValue};
 use crate::layer::{Area, Column, Layer};
-use crate::load::repair::{repair_areas, Repair, RepairFailure};
 use crate::load::superzones::SchoolReport;
 use crate::load::{self, DataDir, LoadError};
 use crate::manifest::{DeriveBy, Format, Manifest, ManifestError};
-use crate::overlay::{layer_overlaps, Overlap};
+use repair::{repair_areas, Repair, RepairFailure};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
