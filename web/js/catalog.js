@@ -1,16 +1,9 @@
 // Catalog: turns /api/indicators and /api/layers into what the page offers. Owns indicator
 // families (one id per year: NO2 2013/2016/2019, IMD 2019/2025), which layer draws an indicator
-// for a chosen geography (IMD 2025 lives on 2021 LSOAs), the colour classes (colour-blind-safe
-// ramps where darker always means worse) and number formatting.
-
-/** Sequential ramp, light to dark (ColorBrewer YlOrRd + a darker end): "worse" is darker. */
-const WORSE_RAMP = ['#ffffcc', '#ffeda0', '#fed976', '#feb24c', '#fd8d3c', '#fc4e2a', '#e31a1c', '#bd0026', '#800026', '#4a0016'];
-/** Deprivation ramp (ColorBrewer RdPu), so deprivation never looks like pollution: darker = worse. */
-const DEPRIVATION_RAMP = ['#fff7f3', '#fde0dd', '#fcc5c0', '#fa9fb5', '#f768a1', '#dd3497', '#ae017e', '#7a0177', '#49006a'];
-/** Neutral ramp (ColorBrewer PuBu) for counts that are neither good nor bad. */
-const NEUTRAL_RAMP = ['#fff7fb', '#ece7f2', '#d0d1e6', '#a6bddb', '#74a9cf', '#3690c0', '#0570b0', '#045a8d', '#023858'];
-/** Colour of areas with no value. */
-export const NO_DATA = '#bdbdbd';
+// for a chosen geography (IMD 2025 lives on 2021 LSOAs), an indicator's colour classes on a
+// layer as the server defines them (/api/indicators `classes`, the same object the
+// /styles/{indicator}.json style draws with), the bivariate view's own 3x3 palette, and number
+// formatting.
 
 /** Bivariate 3x3 palette (Joshua Stevens' pink/teal scheme), index = 3 * deprivation + no2. */
 export const BIVARIATE = [
@@ -89,52 +82,17 @@ export class Catalog {
     };
   }
 
-  /** Class breaks for an indicator on a layer: the API's, else quantiles of the layer's values. */
-  classes(ind, values) {
-    let breaks = ind.breaks && ind.breaks.length ? ind.breaks.slice() : quantileBreaks(values || [], 6);
-    const n = breaks.length + 1;
-    const ramp = ind.polarity === 'neutral' ? NEUTRAL_RAMP : ind.id.startsWith('imd') ? DEPRIVATION_RAMP : WORSE_RAMP;
-    let colors = sampleRamp(ramp, n);
-    // lower-is-worse: low values get the dark end, so darker still reads as worse.
-    if (ind.polarity === 'lower-is-worse') colors = colors.reverse();
-    return { breaks, colors };
+  /**
+   * Colour classes of an indicator on a layer, exactly as the server defines them (the same
+   * classes /styles/{indicator}.json draws with): {breaks, colors, noData}, colors.length ==
+   * breaks.length + 1, lowest values first (already dark-to-light for lower-is-worse
+   * indicators, so darker is always worse; never reverse them here).
+   */
+  classes(ind, layer) {
+    const c = ind.classes && ind.classes[layer];
+    if (!c) throw new Error(`the server sent no colour classes for ${ind.id} on ${layer}`);
+    return { breaks: c.breaks, colors: c.colours, noData: c.no_data };
   }
-}
-
-/** n evenly spread colours from a ramp (interpolated in RGB). */
-export function sampleRamp(ramp, n) {
-  if (n <= 1) return [ramp[ramp.length - 1]];
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const t = (i / (n - 1)) * (ramp.length - 1);
-    const lo = Math.floor(t), hi = Math.min(ramp.length - 1, lo + 1);
-    out.push(mix(ramp[lo], ramp[hi], t - lo));
-  }
-  return out;
-}
-
-function mix(a, b, t) {
-  const pa = [1, 3, 5].map(k => parseInt(a.slice(k, k + 2), 16));
-  const pb = [1, 3, 5].map(k => parseInt(b.slice(k, k + 2), 16));
-  return '#' + pa.map((v, k) => Math.round(v + (pb[k] - v) * t).toString(16).padStart(2, '0')).join('');
-}
-
-/** Quantile breaks rounded to 2 significant figures, deduplicated. */
-export function quantileBreaks(values, classes) {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length < classes) return [];
-  const out = [];
-  for (let k = 1; k < classes; k++) {
-    const q = round2(v[Math.floor((k / classes) * v.length)]);
-    if (!out.length || q > out[out.length - 1]) out.push(q);
-  }
-  return out;
-}
-
-function round2(x) {
-  if (x === 0) return 0;
-  const p = Math.pow(10, Math.floor(Math.log10(Math.abs(x))) - 1);
-  return Math.round(x / p) * p;
 }
 
 /** Class index of a value (same rule as MapLibre's step: value >= break moves up). */

@@ -2,7 +2,7 @@
 // NO2 40 µg/m³ legal limit marked, "darker = worse" wording, no-data swatch, source and year),
 // or the 3x3 grid of the NO2 x deprivation view with its own two-axis key.
 
-import { NO_DATA, BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit } from './catalog.js';
+import { BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit } from './catalog.js';
 import { escapeHtml } from './html.js';
 
 function worseText(ind) {
@@ -23,7 +23,7 @@ function label(ind, lo, hi) {
   return `${fmt(lo, ind.unit)} to under ${fmt(hi, ind.unit)}${u}`;
 }
 
-/** Legend for one indicator drawn on `layer` with `classes` {breaks, colors}. */
+/** Legend for one indicator drawn on `layer` with its server classes {breaks, colors, noData}. */
 export function renderSingle(el, ind, layer, classes) {
   const rows = [];
   const edges = [null, ...classes.breaks, null];
@@ -35,7 +35,7 @@ export function renderSingle(el, ind, layer, classes) {
   }
   // Worse at the top, so the list reads the same way for every indicator.
   if (ind.polarity !== 'lower-is-worse') rows.reverse();
-  rows.push(`<li><span class="sw" style="background:${NO_DATA}"></span><span>No data</span></li>`);
+  rows.push(`<li><span class="sw" style="background:${classes.noData}"></span><span>No data</span></li>`);
   const limitNote = ind.threshold !== null && ind.threshold !== undefined
     ? `<p class="limit-note">Dashed line: the legal annual limit of ${fmt(ind.threshold, ind.unit)} ${escapeHtml(ind.unit)} (UK Air Quality Standards).</p>` : '';
   el.innerHTML = `<h2 id="legend-title">Legend</h2>
@@ -47,8 +47,8 @@ export function renderSingle(el, ind, layer, classes) {
     <p class="meta">Source: ${escapeHtml(ind.source_title)} (${escapeHtml(ind.publisher)}), ${escapeHtml(ind.year)}. ${escapeHtml(ind.licence)}.</p>`;
 }
 
-/** Legend for the NO2 x deprivation grid. */
-export function renderBivariate(el, no2, dep, layer) {
+/** Legend for the NO2 x deprivation grid; `noData` is the server's no-data colour. */
+export function renderBivariate(el, no2, dep, layer, noData) {
   // Rows top to bottom: most deprived first; columns left to right: cleaner to dirtier air.
   const cells = [];
   for (let d = 2; d >= 0; d--) {
@@ -68,7 +68,7 @@ export function renderBivariate(el, no2, dep, layer) {
       <li>NO2 ${escapeHtml(no2.year)}: below ${BIVAR_NO2[0]}, ${BIVAR_NO2[0]}–${BIVAR_NO2[1]}, ${BIVAR_NO2[1]} µg/m³ (legal limit) and above.</li>
       <li>Deprivation: IMD ${escapeHtml(dep.year)} national deciles 8–10, 4–7, 1–3 (most deprived).</li>
       <li>Top-right, darkest: most deprived and most polluted.</li>
-      <li><span class="sw" style="display:inline-block;vertical-align:middle;background:${NO_DATA}"></span> No data</li>
+      <li><span class="sw" style="display:inline-block;vertical-align:middle;background:${noData}"></span> No data</li>
     </ul>
     <p class="meta">Areas: ${escapeHtml(GEO_LABEL[layer] || layer)}.</p>
     <p class="meta">Sources: ${escapeHtml(no2.source_title)} (${escapeHtml(no2.publisher)}); ${escapeHtml(dep.source_title)} (${escapeHtml(dep.publisher)}).</p>`;

@@ -246,26 +246,19 @@ class App {
     const mapNote = $('map-note');
     mapNote.hidden = !note;
     mapNote.textContent = note || '';
-    let classes = null;
-    if (!bivar) {
-      let values = null;
-      if (!ind.breaks || !ind.breaks.length) {
-        try { values = (await this.table.values(layer, ind.id)).areas.map(a => a.value); } catch { values = []; }
-      }
-      classes = cat.classes(ind, values);
-      renderSingle($('legend'), ind, layer, classes);
-    } else {
-      renderBivariate($('legend'), ind, dep, layer);
-    }
+    // Classes and colours come from the server (/api/indicators), as in /styles/{indicator}.json.
+    const classes = cat.classes(bivar ? dep : ind, layer);
+    if (!bivar) renderSingle($('legend'), ind, layer, classes);
+    else renderBivariate($('legend'), ind, dep, layer, classes.noData);
     this.drawnLayer = layer;
     if (this.am) {
-      const color = bivar ? bivariateColor(ind.id, dep.id) : choroplethColor(ind.id, classes);
+      const color = bivar ? bivariateColor(ind.id, dep.id, classes.noData) : choroplethColor(ind.id, classes);
       // Overlapping school zones: the worse value is drawn on top, so exposure is never hidden.
       const sign = ind.polarity === 'lower-is-worse' ? -1 : 1;
       const sortKey = ['*', sign, ['coalesce', ['get', ind.id], sign * -1e9]];
       this.am.show(layer, color, layer === 'superzones' ? 0.92 : 0.88, sortKey);
     }
-    this.table.update(layer, ind, classes || { breaks: [], colors: ['transparent'] });
+    this.table.update(layer, ind, bivar ? { breaks: [], colors: ['transparent'] } : classes);
     this.profile.refresh(shown.map(i => i.id));
     this.updateRule();
     this.updateUrl();

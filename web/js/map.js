@@ -3,7 +3,7 @@
 // choropleth / bivariate paint expressions, hover (feature-state) and selection highlight, and
 // turning clicks or Enter on the focused map into "area picked" callbacks.
 
-import { NO_DATA, BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
+import { BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
 
 /** One vector source per atlas layer (/tiles/{layer}/...): the map fetches only the layers it
  * draws, so the borough view costs kilobytes, not the composite `atlas` tileset's megabytes. */
@@ -12,23 +12,24 @@ const WATER = '#c9dbe8';
 const LAND = '#f3f1ec';
 const CHORO_LAYERS = ['choro', 'choro-line', 'choro-hover'];
 
-/** Paint expression for one indicator classed by breaks. */
+/** Paint expression for one indicator with its server classes {breaks, colors, noData}
+ * (MapLibre `step`: a value equal to a break takes the colour above it, as in the style). */
 export function choroplethColor(id, classes) {
   const step = ['step', ['get', id], classes.colors[0]];
   classes.breaks.forEach((b, k) => step.push(b, classes.colors[k + 1]));
-  return ['case', ['==', ['typeof', ['get', id]], 'number'], step, NO_DATA];
+  return ['case', ['==', ['typeof', ['get', id]], 'number'], step, classes.noData];
 }
 
-/** Paint expression for the 3x3 NO2 x deprivation view. */
-export function bivariateColor(no2, decile) {
+/** Paint expression for the 3x3 NO2 x deprivation view; `noData` is the server's no-data colour. */
+export function bivariateColor(no2, decile, noData) {
   const n = ['step', ['get', no2], 0, BIVAR_NO2[0], 1, BIVAR_NO2[1], 2];
   // decile 1-3 (most deprived) -> 2, 4-7 -> 1, 8-10 -> 0
   const d = ['step', ['get', decile], 2, BIVAR_DECILE[0], 1, BIVAR_DECILE[1], 0];
   return [
     'case',
     ['all', ['==', ['typeof', ['get', no2]], 'number'], ['==', ['typeof', ['get', decile]], 'number']],
-    ['match', ['+', ['*', 3, d], n], ...BIVARIATE.flatMap((c, k) => [k, c]), NO_DATA],
-    NO_DATA,
+    ['match', ['+', ['*', 3, d], n], ...BIVARIATE.flatMap((c, k) => [k, c]), noData],
+    noData,
   ];
 }
 

@@ -31,7 +31,7 @@ export class Table {
     if (open && this.pending) this.update(...this.pending);
   }
 
-  /** Values of an indicator on a layer (cached): used by the table and for quantile classes. */
+  /** Values of an indicator on a layer (cached; fetched only for the open table). */
   async values(layer, indicatorId) {
     const key = `${layer}|${indicatorId}`;
     if (!this.cache.has(key)) this.cache.set(key, api.values(layer, indicatorId).catch(e => { this.cache.delete(key); throw e; }));
