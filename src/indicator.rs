@@ -1,7 +1,9 @@
-//! Indicators: what each value means and where it came from (title, unit, year, source,
-//! licence, polarity), how it aggregates, and how each layer's values were obtained.
+//! Indicators: the vocabulary of what a value means ([`Polarity`], [`Aggregation`], the
+//! manifest's [`Definition`]), where it came from ([`Provenance`]), and the atlas's
+//! [`Indicator`]: those plus the layers that carry it, its London figure and its classes.
+//! How each layer's values were obtained is an [`crate::aggregate::Method`].
 
-use crate::classes::Classes;
+use crate::classes::{Classes, Palette};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -24,80 +26,64 @@ pub enum Aggregation {
     None,
 }
 
-/// How a layer's values of an indicator were obtained.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Method {
-    /// Joined by area code from the published table.
-    Published { file: String, column: String },
-    /// Sum of the values of the areas of `from` in each borough.
-    BoroughSum { from: String },
-    /// Mean of `from` in each borough, weighted by `weight` (an indicator id) or by area.
-    BoroughMean {
-        from: String,
-        weight: Option<String>,
-    },
-    /// Sum of `from`'s values apportioned by the share of each `from` area that overlaps.
-    OverlapSum { from: String },
-    /// Mean of `from`'s values weighted by the area shared with each `from` area.
-    OverlapMean { from: String },
-}
-
-impl Method {
-    /// A plain-language sentence for people reading an API answer or a map legend.
-    pub fn describe(&self) -> String {
-        match self {
-            Method::Published { .. } => "as published".to_string(),
-            Method::BoroughSum { from } => format!("sum of the {from} areas in the borough"),
-            Method::BoroughMean {
-                from,
-                weight: Some(w),
-            } => {
-                format!("mean of the {from} areas in the borough, weighted by {w}")
-            }
-            Method::BoroughMean { from, weight: None } => {
-                format!("mean of the {from} areas in the borough, weighted by area")
-            }
-            Method::OverlapSum { from } => {
-                format!("sum of {from} values apportioned by overlap area")
-            }
-            Method::OverlapMean { from } => {
-                format!("mean of {from} values weighted by overlap area")
-            }
-        }
-    }
-}
-
-/// An indicator's description and provenance.
-#[derive(Debug, Clone, Serialize)]
-pub struct Indicator {
-    pub id: String,
+/// What an indicator is, as the manifest defines it: its meaning, unit, period, polarity,
+/// how it aggregates and how it is drawn. Parsed straight from the manifest, never copied.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Definition {
     pub title: String,
     pub unit: String,
     pub year: u16,
+    /// The period the values describe when it is not one calendar year (e.g. "2017/18").
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
     pub description: String,
     pub polarity: Polarity,
     pub aggregation: Aggregation,
+    /// A limit worth marking on the map (e.g. the 40 µg/m³ NO2 annual limit).
+    #[serde(default)]
     pub threshold: Option<f64>,
+    /// Class breaks for choropleths (see [`crate::classes`]).
+    #[serde(default)]
     pub breaks: Vec<f64>,
-    /// Layers that carry values of this indicator.
-    pub layers: Vec<String>,
-    /// The source dataset's id, title, publisher, licence, attribution and URL.
+    /// Weight for means over London and over drawn polygons: an indicator id on the same
+    /// layer (e.g. population_2019); None = area weights.
+    #[serde(default)]
+    pub weight: Option<String>,
+    /// The colour ramp; None = by polarity.
+    #[serde(default)]
+    pub palette: Option<Palette>,
+}
+
+/// Where an indicator's values come from: the published dataset and its terms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// The dataset's id in the manifest.
     pub source: String,
     pub source_title: String,
     pub publisher: String,
     pub licence: String,
     pub attribution: String,
+    /// Where a user downloads the official data.
     pub url: String,
+}
+
+/// An indicator of the atlas: its definition and provenance, the layers that carry it, the
+/// London figure, a published comparator and how the map draws it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    pub id: String,
+    #[serde(flatten)]
+    pub definition: Definition,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// Layers that carry values of this indicator.
+    pub layers: Vec<String>,
     /// The layer the published values sit on (the finest geography).
     pub base_layer: String,
-    /// Weight used for means over London and over drawn polygons (None = area).
-    pub weight: Option<String>,
     /// The figure for London as a whole, computed from `base_layer`.
     pub london: Option<f64>,
     pub london_method: String,
-    /// The period the values describe, when not one calendar year (e.g. "2017/18").
-    pub period: Option<String>,
     /// A published comparator such as England's figure.
     pub reference: Option<ReferenceValue>,
     /// How the map draws it on each layer that carries it (layer id -> classes).
@@ -119,7 +105,7 @@ pub fn worst_first(
     a: Option<f64>,
     b: Option<f64>,
 ) -> std::cmp::Ordering {
-    let lower_is_worse = indicator.is_some_and(|i| i.polarity == Polarity::LowerIsWorse);
+    let lower_is_worse = indicator.is_some_and(|i| i.definition.polarity == Polarity::LowerIsWorse);
     match (a, b) {
         (Some(x), Some(y)) if lower_is_worse => x.total_cmp(&y),
         (Some(x), Some(y)) => y.total_cmp(&x),
@@ -137,7 +123,7 @@ impl Indicator {
         let mut of = 0;
         for v in values {
             of += 1;
-            let is_worse = match self.polarity {
+            let is_worse = match self.definition.polarity {
                 Polarity::LowerIsWorse => v < value,
                 Polarity::HigherIsWorse | Polarity::Neutral => v > value,
             };

@@ -1,7 +1,7 @@
 //! Areas and layers: the geometry of every area in EPSG:27700, its code, name and borough,
 //! the indicator columns joined to it, and the bulk-loaded R-tree that finds it.
 
-use crate::indicator::Method;
+use crate::aggregate::Method;
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -66,6 +66,8 @@ pub struct Layer {
     pub minzoom: u8,
     /// True when areas of this layer may overlap each other (School Superzones).
     pub overlapping: bool,
+    /// Kept text properties that vector tiles carry (from the manifest).
+    pub tile_properties: Vec<String>,
     by_code: HashMap<String, usize>,
     index: RTree<IndexEntry>,
 }
@@ -98,6 +100,7 @@ impl Layer {
             repaired: Vec::new(),
             minzoom: 0,
             overlapping: false,
+            tile_properties: Vec::new(),
             by_code,
             index: RTree::bulk_load(entries),
         }

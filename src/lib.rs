@@ -5,6 +5,7 @@
 //! answers point, polygon and rule [`query`]s in British National Grid and is served over
 //! [`http`].
 
+pub mod aggregate;
 pub mod atlas;
 pub mod classes;
 pub mod geom;

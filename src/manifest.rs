@@ -2,11 +2,16 @@
 //! licence, attribution, checksum), which layers are built from them and which indicators
 //! are joined to which layer. The default manifest is `boundaries/london.toml`, compiled in.
 //!
-//! Failure modes: [`ManifestError`] for TOML that does not parse or refers to things it does
-//! not define (a layer's file that no source lists, an indicator on an unknown layer, ...).
+//! [`Manifest::parse`] is the only way to get a [`Manifest`]: it parses and cross-checks, and
+//! its fields are private, so a `Manifest` in hand has been checked (every file a layer or
+//! table reads is listed, every layer and source an indicator names exists, ids are unique).
+//! The words of the domain (what an indicator means) are [`Definition`]s from
+//! [`crate::indicator`], parsed in place, not copied.
+//!
+//! Failure modes: [`ManifestError`] for TOML that does not parse, an unknown key, or
+//! references to things it does not define.
 
-use crate::classes::Palette;
-use crate::indicator::{Aggregation, Polarity};
+use crate::indicator::{Aggregation, Definition};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::Path;
@@ -27,19 +32,24 @@ pub enum ManifestError {
     Inconsistent { path: String, message: String },
 }
 
+/// A checked manifest (see the module documentation).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    pub name: String,
+    name: String,
     /// Attribution lines every map must show.
     #[serde(default)]
-    pub attribution: Vec<String>,
+    attribution: Vec<String>,
+    /// The indicator that counts residents: the `population` of polygon summaries.
+    population: Option<String>,
+    /// The layer whose areas are the boroughs (their names; outlines on maps).
+    boroughs: Option<String>,
     #[serde(rename = "source", default)]
-    pub sources: Vec<Source>,
+    sources: Vec<Source>,
     #[serde(rename = "layer", default)]
-    pub layers: Vec<LayerSpec>,
+    layers: Vec<LayerSpec>,
     #[serde(rename = "indicator", default)]
-    pub indicators: Vec<IndicatorSpec>,
+    indicators: Vec<IndicatorSpec>,
 }
 
 /// One published dataset and the files of it that the atlas reads.
@@ -97,44 +107,33 @@ pub struct LayerSpec {
     pub radius_m: Option<f64>,
     /// Superzones: vertices used to draw each circle.
     pub segments: Option<usize>,
-    /// Extra text attributes to keep (shown in profiles and tiles): output name -> field.
+    /// Extra text attributes to keep (shown in profiles): output name -> field.
     #[serde(default)]
     pub keep: std::collections::BTreeMap<String, String>,
+    /// Which of the kept attributes vector tiles carry too (e.g. a school's phase).
+    #[serde(default)]
+    pub tile_properties: Vec<String>,
     /// The CRS of a shapefile without a recognisable .prj ("EPSG:27700" is the only one known).
     pub crs: Option<String>,
     /// The lowest zoom at which this layer is drawn in tiles.
     pub minzoom: Option<u8>,
 }
 
+/// One indicator: its definition, its source and how its values reach each layer.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IndicatorSpec {
     pub id: String,
-    pub title: String,
-    pub unit: String,
-    pub year: u16,
     /// Id of a [`Source`].
     pub source: String,
-    #[serde(default)]
-    pub description: String,
-    pub polarity: Polarity,
-    pub aggregation: Aggregation,
-    /// A limit worth marking on the map (e.g. the 40 µg/m³ NO2 annual limit).
-    pub threshold: Option<f64>,
-    /// Class breaks for choropleths.
-    #[serde(default)]
-    pub breaks: Vec<f64>,
     #[serde(rename = "table", default)]
     pub tables: Vec<TableSpec>,
     #[serde(rename = "derive", default)]
     pub derives: Vec<DeriveSpec>,
-    /// Weight for weighted means over London and for polygon summaries: an indicator id on
-    /// the same layer (e.g. population_2019), or absent for area weights.
-    pub weight: Option<String>,
-    /// The period the values describe when it is not one calendar year (e.g. "2017/18").
-    pub period: Option<String>,
-    /// The colour ramp (default: by polarity).
-    pub palette: Option<Palette>,
+    #[serde(flatten)]
+    pub definition: Definition,
+    /// Keys nothing above reads (a typo): refused by the check.
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, toml::Value>,
 }
 
 /// A CSV column joined by area code onto a layer.
@@ -208,6 +207,38 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// The atlas's name (e.g. "London").
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Attribution lines every map must show.
+    pub fn attribution(&self) -> &[String] {
+        &self.attribution
+    }
+
+    /// The indicator that counts residents, if the manifest names one.
+    pub fn population(&self) -> Option<&str> {
+        self.population.as_deref()
+    }
+
+    /// The layer whose areas are the boroughs, if the manifest names one.
+    pub fn boroughs(&self) -> Option<&str> {
+        self.boroughs.as_deref()
+    }
+
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    pub fn layers(&self) -> &[LayerSpec] {
+        &self.layers
+    }
+
+    pub fn indicators(&self) -> &[IndicatorSpec] {
+        &self.indicators
+    }
+
     /// The source that lists `path`, if any.
     pub fn source_of(&self, path: &str) -> Option<&Source> {
         self.sources
@@ -245,10 +276,21 @@ impl Manifest {
                 ));
             }
         }
+        for l in &self.layers {
+            if let Some(p) = l.tile_properties.iter().find(|p| !l.keep.contains_key(*p)) {
+                return Err(format!(
+                    "layer {} puts {p} in tiles but does not keep it (add it to [layer.keep])",
+                    l.id
+                ));
+            }
+        }
         let mut indicators = HashSet::new();
         for i in &self.indicators {
             if !indicators.insert(i.id.as_str()) {
                 return Err(format!("indicator {} is defined twice", i.id));
+            }
+            if let Some(key) = i.unknown.keys().next() {
+                return Err(format!("indicator {} has an unknown key \"{key}\"", i.id));
             }
             if self.source(&i.source).is_none() {
                 return Err(format!(
@@ -279,7 +321,7 @@ impl Manifest {
                         ));
                     }
                 }
-                if i.aggregation == Aggregation::None {
+                if i.definition.aggregation == Aggregation::None {
                     return Err(format!(
                         "indicator {} has aggregation none and cannot be derived",
                         i.id
@@ -287,6 +329,12 @@ impl Manifest {
                 }
             }
         }
+        let named = |what: &str, id: Option<&str>, known: &HashSet<&str>| match id {
+            Some(id) if !known.contains(id) => Err(format!("{what} names unknown {id}")),
+            _ => Ok(()),
+        };
+        named("population", self.population(), &indicators)?;
+        named("boroughs", self.boroughs(), &layers)?;
         Ok(())
     }
 }
@@ -298,7 +346,7 @@ mod tests {
     #[test]
     fn the_london_manifest_parses_and_is_consistent() {
         let m = Manifest::london().expect("london manifest");
-        let ids: Vec<_> = m.layers.iter().map(|l| l.id.as_str()).collect();
+        let ids: Vec<_> = m.layers().iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["boroughs", "lsoa11", "lsoa21", "superzones"]);
         for id in [
             "imd2019_score",
@@ -306,9 +354,11 @@ mod tests {
             "imd2025_score",
             "imd2025_decile",
         ] {
-            assert!(m.indicators.iter().any(|i| i.id == id), "{id}");
+            assert!(m.indicators().iter().any(|i| i.id == id), "{id}");
         }
-        for s in &m.sources {
+        assert_eq!(m.population(), Some("population_2019"));
+        assert_eq!(m.boroughs(), Some("boroughs"));
+        for s in m.sources() {
             assert!(
                 s.url.starts_with("https://"),
                 "{} has no official URL",
@@ -331,5 +381,33 @@ name_field = "N"
 "#;
         let err = Manifest::parse(text, "t.toml").expect_err("must fail");
         assert!(err.to_string().contains("nowhere.shp"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_indicator_key_is_refused_by_name() {
+        let text = r#"
+name = "t"
+[[source]]
+id = "s"
+title = "S"
+publisher = "P"
+url = "https://example.org"
+licence = "OGL"
+attribution = "A"
+[[indicator]]
+id = "x"
+source = "s"
+title = "X"
+unit = "u"
+year = 2020
+polarity = "neutral"
+aggregation = "sum"
+threshhold = 4
+"#;
+        let err = Manifest::parse(text, "t.toml").expect_err("must fail");
+        assert!(
+            err.to_string().contains("unknown key \"threshhold\""),
+            "{err}"
+        );
     }
 }

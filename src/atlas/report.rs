@@ -1,7 +1,42 @@
-//! The human-readable load report printed by `london-atlas check`.
+//! What loading found (counts, repairs, join gaps, the school list's make-up) and its
+//! human-readable form printed by `london-atlas check`.
 
+use super::repair::Repair;
 use crate::atlas::Atlas;
+use crate::load::superzones::SchoolReport;
+use serde::Serialize;
 use std::fmt::Write;
+
+/// What loading found: counts, repairs, join gaps and the school list's make-up.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadReport {
+    pub layers: Vec<LayerReport>,
+    pub joins: Vec<JoinReport>,
+    pub schools: Option<SchoolReport>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerReport {
+    pub id: String,
+    pub file: String,
+    pub count: usize,
+    pub repaired: Vec<Repair>,
+}
+
+/// One indicator table joined to one layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct JoinReport {
+    pub indicator: String,
+    pub layer: String,
+    pub file: String,
+    pub rows: usize,
+    pub matched: usize,
+    /// Codes in the file that match no area of the layer.
+    pub unmatched_codes: Vec<String>,
+    /// Areas of the layer that got no value (no row, or a blank/suppressed value).
+    pub areas_without_value: Vec<String>,
+}
 
 /// Counts, repairs, join gaps and the school list, as plain text.
 pub fn render(atlas: &Atlas) -> String {
@@ -55,7 +90,7 @@ pub fn render(atlas: &Atlas) -> String {
             "  {:<36} {:>12} {:<11} on {}",
             i.id,
             london,
-            i.unit,
+            i.definition.unit,
             i.layers.join(", ")
         );
     }

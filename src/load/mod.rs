@@ -104,7 +104,7 @@ impl<'m> DataDir<'m> {
     /// Opens a file and every manifest file that shares its stem (a shapefile's .shx, .dbf, .prj).
     pub fn open_with_siblings(&self, rel: &str) -> Result<PathBuf, LoadError> {
         let stem = rel.rsplit_once('.').map(|(s, _)| s).unwrap_or(rel);
-        for f in self.manifest.sources.iter().flat_map(|s| &s.files) {
+        for f in self.manifest.sources().iter().flat_map(|s| &s.files) {
             if f.path != rel && f.path.rsplit_once('.').map(|(s, _)| s) == Some(stem) {
                 self.open(&f.path)?;
             }

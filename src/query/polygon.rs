@@ -4,11 +4,12 @@
 //! by apportioned population (or by overlap area where no population is known).
 
 use super::QueryError;
+use crate::aggregate::{aggregate, share, Method, Part, Scope};
+use crate::atlas::derive::weight_of;
 use crate::atlas::Atlas;
 use crate::geom::geojson::{polygonal_to_bng, position_count, Coords};
 use crate::geom::overlay::{overlaps_until, DeadlinePassed, Overlap, QueryShape};
 use crate::geom::validity::invalidity;
-use crate::indicator::Aggregation;
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use geojson::GeoJson;
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub struct SummaryValue {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// Residents (mid-2019), apportioned by overlap share.
+    /// Residents (the manifest's population indicator), apportioned by overlap share.
     pub population: Option<f64>,
     pub indicators: BTreeMap<String, SummaryValue>,
 }
@@ -154,11 +155,7 @@ impl Atlas {
                             name: a.name.clone(),
                             borough: a.borough.clone(),
                             overlap_m2: o.overlap_m2,
-                            overlap_share: if a.area_m2 > 0.0 {
-                                (o.overlap_m2 / a.area_m2).min(1.0)
-                            } else {
-                                0.0
-                            },
+                            overlap_share: share(o.overlap_m2, a.area_m2),
                         }
                     })
                     .collect();
@@ -177,63 +174,45 @@ impl Atlas {
     pub(crate) fn summarise(&self, per_layer: &[Vec<Overlap>]) -> Summary {
         let mut indicators = BTreeMap::new();
         for ind in &self.indicators {
-            if ind.aggregation == Aggregation::None {
-                continue;
-            }
-            let Some(li) = self.layers.iter().position(|l| l.id == ind.base_layer) else {
+            let def = &ind.definition;
+            let Some(li) = self.layer_index(&ind.base_layer) else {
                 continue;
             };
             let layer = &self.layers[li];
-            let weight = ind
+            let Some(column) = layer.columns.get(&ind.id) else {
+                continue;
+            };
+            let weight = def
                 .weight
                 .as_deref()
                 .filter(|w| layer.columns.contains_key(*w));
-            let (mut num, mut den, mut any) = (0.0, 0.0, false);
-            for o in &per_layer[li] {
-                let Some(v) = layer.value(&ind.id, o.area) else {
-                    continue;
-                };
-                let a = layer.areas[o.area].area_m2;
-                let share = if a > 0.0 {
-                    (o.overlap_m2 / a).min(1.0)
-                } else {
-                    0.0
-                };
-                let w = match (ind.aggregation, weight) {
-                    (Aggregation::Sum, _) => 1.0,
-                    (_, Some(w)) => match layer.value(w, o.area) {
-                        Some(wv) => wv * share,
-                        None => continue,
-                    },
-                    (_, None) => o.overlap_m2,
-                };
-                let v = if ind.aggregation == Aggregation::Sum {
-                    v * share
-                } else {
-                    v
-                };
-                num += v * w;
-                den += w;
-                any = true;
-            }
-            if !any || (ind.aggregation == Aggregation::Mean && den <= 0.0) {
+            let parts = per_layer[li]
+                .iter()
+                .map(|o| Part::overlapping(o.area, o.overlap_m2, layer.areas[o.area].area_m2));
+            let w = weight_of(layer, weight);
+            let Some(value) = aggregate(def.aggregation, &column.values, w, parts) else {
                 continue;
-            }
-            let (value, method) = match (ind.aggregation, weight) {
-                (Aggregation::Sum, _) => (num, format!("sum of {} values apportioned by the share of each area inside", layer.id)),
-                (_, Some(w)) => (num / den, format!("mean of {} values weighted by {w} apportioned by overlap share", layer.id)),
-                (_, None) => (num / den, format!("mean of {} values weighted by overlap area (no population for this geography)", layer.id)),
+            };
+            let method = Method::Aggregated {
+                scope: Scope::Polygon,
+                aggregation: def.aggregation,
+                from: layer.id.clone(),
+                weight: weight.map(str::to_string),
             };
             indicators.insert(
                 ind.id.clone(),
                 SummaryValue {
                     value,
-                    method,
+                    method: method.describe(),
                     layer: layer.id.clone(),
                 },
             );
         }
-        let population = indicators.get("population_2019").map(|s| s.value);
+        let population = self
+            .population
+            .as_deref()
+            .and_then(|p| indicators.get(p))
+            .map(|s| s.value);
         Summary {
             population,
             indicators,

@@ -194,7 +194,7 @@ impl Atlas {
         for ind in self
             .indicators
             .iter()
-            .filter(|i| i.aggregation == Aggregation::Sum)
+            .filter(|i| i.definition.aggregation == Aggregation::Sum)
         {
             if layer.columns.contains_key(&ind.id) {
                 totals.insert(
@@ -221,28 +221,27 @@ impl Atlas {
             .flat_map(|&i| layer.areas[i].geometry.0.iter())
             .collect();
         // Only the base layers of count indicators are needed for the totals.
-        let per_layer: Vec<_> = self
-            .layers
-            .iter()
-            .map(|l| {
-                let needed = self
-                    .indicators
-                    .iter()
-                    .any(|i| i.aggregation == Aggregation::Sum && i.base_layer == l.id);
-                if needed {
-                    union_overlaps(&parts, l)
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
+        let per_layer: Vec<_> =
+            self.layers
+                .iter()
+                .map(|l| {
+                    let needed = self.indicators.iter().any(|i| {
+                        i.definition.aggregation == Aggregation::Sum && i.base_layer == l.id
+                    });
+                    if needed {
+                        union_overlaps(&parts, l)
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
         let summary = self.summarise(&per_layer);
         let mut totals: BTreeMap<String, f64> = summary
             .indicators
             .into_iter()
             .filter(|(id, _)| {
                 self.indicator(id)
-                    .is_some_and(|i| i.aggregation == Aggregation::Sum)
+                    .is_some_and(|i| i.definition.aggregation == Aggregation::Sum)
             })
             .map(|(id, s)| (id, s.value))
             .collect();

@@ -1,8 +1,8 @@
 //! MVT 2.1 encoding of one tile with the `fast-mvt` crate: one MVT layer per atlas layer
 //! (named after the layer id, never empty, never repeated), one feature per area with the
 //! area's index in its layer as feature id, and properties `code`, `name`, `borough`, every
-//! indicator value of the layer as a number keyed by indicator id (absent when missing) and,
-//! for School Superzones, `phase`.
+//! indicator value of the layer as a number keyed by indicator id (absent when missing) and
+//! the text properties the manifest puts in tiles (`tile_properties`, e.g. a school's phase).
 //!
 //! Why `fast-mvt` (not the `mvt` crate used first): measured on a z10 LSOA tile (2,943
 //! features, ~25 properties each), `mvt` spent 14.8 ms of a 17 ms cold tile encoding, hashing
@@ -16,9 +16,6 @@
 use super::clip::TileShapes;
 use crate::layer::Layer;
 use fast_mvt::{MvtCoord, MvtGeomType, MvtTileBuilder, MvtValueRef};
-
-/// Text properties of an area copied into tiles, beyond code, name and borough.
-pub const EXTRA_PROPERTIES: &[&str] = &["phase"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MvtError {
@@ -66,8 +63,8 @@ pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError>
             if let Some(b) = &area.borough {
                 f.tag_ref("borough", MvtValueRef::String(b)).map_err(err)?;
             }
-            for key in EXTRA_PROPERTIES {
-                if let Some(v) = area.properties.get(*key) {
+            for key in &lf.layer.tile_properties {
+                if let Some(v) = area.properties.get(key) {
                     f.tag_ref(key, MvtValueRef::String(v)).map_err(err)?;
                 }
             }

@@ -47,13 +47,16 @@ fn legend(ind: &Indicator, classes: &Classes) -> Value {
                 (Some(f), None) => format!("{f} or more"),
                 (None, None) => "all".to_string(),
             };
-            let over = ind.threshold.is_some_and(|t| from.is_some_and(|f| *f >= t));
+            let over = ind
+                .definition
+                .threshold
+                .is_some_and(|t| from.is_some_and(|f| *f >= t));
             json!({ "colour": c, "from": from, "to": to, "label": label, "over_limit": over })
         })
         .collect();
     json!({
-        "indicator": ind.id, "title": ind.title, "unit": ind.unit, "polarity": ind.polarity,
-        "threshold": ind.threshold, "no_data": classes.no_data, "classes": entries,
+        "indicator": ind.id, "title": ind.definition.title, "unit": ind.definition.unit, "polarity": ind.definition.polarity,
+        "threshold": ind.definition.threshold, "no_data": classes.no_data, "classes": entries,
     })
 }
 
@@ -86,13 +89,18 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
     let mut layers = vec![json!({
         "id": "background", "type": "background", "paint": { "background-color": "#f4f4f1" }
     })];
-    let boroughs = atlas.layers.iter().position(|l| l.id == "boroughs");
+    let boroughs = atlas.boroughs;
     if let Some(bi) = boroughs {
-        if atlas.layers[bi].columns.contains_key(id) && Some(bi) != fine && fine_min > 0 {
+        let bid = &atlas.layers[bi].id;
+        if let Some(classes) = ind
+            .classes
+            .get(bid)
+            .filter(|_| Some(bi) != fine && fine_min > 0)
+        {
             layers.push(json!({
-                "id": format!("{id}-boroughs"), "type": "fill", "source": ATLAS_TILESET,
-                "source-layer": "boroughs", "maxzoom": fine_min,
-                "paint": { "fill-color": fill_colour(id, &ind.classes[&atlas.layers[bi].id]), "fill-opacity": opacity,
+                "id": format!("{id}-{bid}"), "type": "fill", "source": ATLAS_TILESET,
+                "source-layer": bid, "maxzoom": fine_min,
+                "paint": { "fill-color": fill_colour(id, classes), "fill-opacity": opacity,
                            "fill-outline-color": "#ffffff" }
             }));
         }
@@ -106,10 +114,10 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
                        "fill-outline-color": ["interpolate", ["linear"], ["zoom"], 10, "rgba(255,255,255,0)", 13, "rgba(255,255,255,0.6)"] }
         }));
     }
-    if boroughs.is_some() {
+    if let Some(bi) = boroughs {
         layers.push(json!({
             "id": "borough-outlines", "type": "line", "source": ATLAS_TILESET,
-            "source-layer": "boroughs",
+            "source-layer": atlas.layers[bi].id,
             "paint": { "line-color": "#333333",
                        "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.6, 14, 2.0] }
         }));
@@ -119,10 +127,10 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
     let (e, n) = crate::geom::crs::mercator_to_lonlat(bounds[2], bounds[3]);
     Ok(json!({
         "version": 8,
-        "name": format!("London Atlas: {}", ind.title),
+        "name": format!("London Atlas: {}", ind.definition.title),
         "metadata": { "london-atlas:legend": fine.map(|i| legend(ind, &ind.classes[&atlas.layers[i].id])),
                       "london-atlas:classes": ind.classes,
-                      "london-atlas:source": ind.attribution },
+                      "london-atlas:source": ind.provenance.attribution },
         "center": [(w + e) / 2.0, (s + n) / 2.0],
         "zoom": 9,
         "sources": {

@@ -12,7 +12,6 @@
 
 use super::cache::{TileStore, Tileset};
 use super::grid::MAX_ZOOM;
-use super::mvt::EXTRA_PROPERTIES;
 use crate::geom::crs::mercator_to_lonlat;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -40,8 +39,8 @@ pub fn fields(store: &TileStore, i: usize) -> BTreeMap<String, String> {
         "borough".to_string(),
         "String: GSS code of the London borough the area belongs to".to_string(),
     );
-    for key in EXTRA_PROPERTIES {
-        if layer.areas.iter().any(|a| a.properties.contains_key(*key)) {
+    for key in &layer.tile_properties {
+        if layer.areas.iter().any(|a| a.properties.contains_key(key)) {
             f.insert(
                 key.to_string(),
                 format!("String: {key} of education (from the school list)"),
@@ -52,9 +51,9 @@ pub fn fields(store: &TileStore, i: usize) -> BTreeMap<String, String> {
         let text = match atlas.indicator(id) {
             Some(ind) => format!(
                 "Number: {} ({}, {}; {}); absent where there is no value",
-                ind.title,
-                ind.unit,
-                ind.year,
+                ind.definition.title,
+                ind.definition.unit,
+                ind.definition.year,
                 column.method.describe()
             ),
             None => "Number: indicator value; absent where there is no value".to_string(),

@@ -1,0 +1,287 @@
+//! Building an [`Atlas`] in four named steps: [`load_layers`] (read, check codes, repair,
+//! index), [`join_tables`] (published columns joined by area code), [`derive_columns`]
+//! (columns aggregated from finer layers) and [`describe_indicators`] (definition,
+//! provenance, London figure and classes of each indicator).
+//!
+//! Failure modes: any [`AtlasError`]; the first one stops the build.
+
+use super::derive;
+use super::repair::repair_areas;
+use super::report::{JoinReport, LayerReport, LoadReport};
+use super::{Atlas, AtlasError, Options};
+use crate::aggregate::Method;
+use crate::classes::{breaks_for, Classes, Palette};
+use crate::geom::overlay::{layer_overlaps, Overlap};
+use crate::indicator::{Aggregation, Indicator, Provenance, ReferenceValue};
+use crate::layer::{Area, Column, Layer};
+use crate::load::table::Row;
+use crate::load::{self, DataDir};
+use crate::manifest::{DeriveBy, Format, IndicatorSpec, Manifest, TableSpec};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+/// Builds the atlas `manifest` describes from `options.data_dir`.
+pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError> {
+    let started = Instant::now();
+    let dir = DataDir::new(&options.data_dir, manifest, options.verify_checksums);
+    let mut report = LoadReport::default();
+    let mut layers = load_layers(manifest, &dir, &mut report)?;
+    let references = join_tables(manifest, &dir, &mut layers, &mut report)?;
+    derive_columns(manifest, &mut layers);
+    let indicators = describe_indicators(manifest, &layers, &references);
+    report.seconds = started.elapsed().as_secs_f64();
+    let boroughs = manifest
+        .boroughs()
+        .and_then(|id| layers.iter().position(|l| l.id == id));
+    Ok(Atlas {
+        name: manifest.name().to_string(),
+        attribution: manifest.attribution().to_vec(),
+        layers,
+        indicators,
+        report,
+        population: manifest.population().map(str::to_string),
+        boroughs,
+    })
+}
+
+/// Reads every layer, refuses duplicate codes, repairs invalid areas and indexes them.
+pub fn load_layers(
+    manifest: &Manifest,
+    dir: &DataDir<'_>,
+    report: &mut LoadReport,
+) -> Result<Vec<Layer>, AtlasError> {
+    let mut layers = Vec::with_capacity(manifest.layers().len());
+    for spec in manifest.layers() {
+        let path = dir.open_with_siblings(&spec.file)?;
+        let mut areas = match spec.format {
+            Format::Shapefile => load::shapefile::read_areas(&path, spec)?,
+            Format::Geojson => load::geojson::read_areas(&path, spec)?,
+            Format::Superzones => {
+                let (areas, schools) = load::superzones::read_superzones(&path, spec)?;
+                report.schools = Some(schools);
+                areas
+            }
+        };
+        check_unique(&areas, &spec.id, &path)?;
+        let repaired = repair_areas(&mut areas).map_err(|source| AtlasError::Repair {
+            layer: spec.id.clone(),
+            source,
+        })?;
+        let mut layer = Layer::new(&spec.id, &spec.title, &spec.description, areas);
+        layer.repaired = repaired.iter().map(|r| r.code.clone()).collect();
+        layer.minzoom = spec.minzoom.unwrap_or(0);
+        layer.overlapping = spec.format == Format::Superzones;
+        layer.tile_properties = spec.tile_properties.clone();
+        report.layers.push(LayerReport {
+            id: spec.id.clone(),
+            file: spec.file.clone(),
+            count: layer.areas.len(),
+            repaired,
+        });
+        layers.push(layer);
+    }
+    Ok(layers)
+}
+
+/// Joins every published table onto its layer; returns the comparator rows (e.g. England)
+/// by indicator id.
+pub fn join_tables(
+    manifest: &Manifest,
+    dir: &DataDir<'_>,
+    layers: &mut [Layer],
+    report: &mut LoadReport,
+) -> Result<HashMap<String, ReferenceValue>, AtlasError> {
+    let mut references = HashMap::new();
+    for ind in manifest.indicators() {
+        for t in &ind.tables {
+            let path = dir.open(&t.file)?;
+            let rows = load::table::read_filtered_column(&path, &t.key, &t.column, &t.filter)?;
+            if let Some(r) = &t.reference {
+                let value = rows
+                    .iter()
+                    .find(|row| row.code == r.code)
+                    .and_then(|row| row.value);
+                let reference = ReferenceValue {
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    value,
+                };
+                references.insert(ind.id.clone(), reference);
+            }
+            // The manifest check guarantees the layer exists.
+            let Some(layer) = layers.iter_mut().find(|l| l.id == t.layer) else {
+                continue;
+            };
+            let (column, join) = join(layer, &ind.id, t, &rows);
+            layer.columns.insert(ind.id.clone(), column);
+            report.joins.push(join);
+        }
+    }
+    Ok(references)
+}
+
+/// Computes every derived column, in manifest order (after all joins, so any weight column
+/// is there); overlaps between two layers are computed once for all indicators.
+pub fn derive_columns(manifest: &Manifest, layers: &mut [Layer]) {
+    let at: HashMap<String, usize> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id.clone(), i))
+        .collect();
+    let mut overlap_cache: HashMap<(usize, usize), Vec<Vec<Overlap>>> = HashMap::new();
+    for ind in manifest.indicators() {
+        let def = &ind.definition;
+        for d in &ind.derives {
+            let (Some(&ti), Some(&fi)) = (at.get(&d.layer), at.get(&d.from)) else {
+                continue;
+            };
+            let column = match d.by {
+                DeriveBy::Borough => derive::by_borough(
+                    &layers[fi],
+                    &ind.id,
+                    def.aggregation,
+                    def.weight.as_deref(),
+                    &layers[ti],
+                ),
+                DeriveBy::Overlap => {
+                    let ov = overlap_cache
+                        .entry((ti, fi))
+                        .or_insert_with(|| layer_overlaps(&layers[ti], &layers[fi]));
+                    derive::by_overlap(&layers[fi], &ind.id, def.aggregation, ov)
+                }
+            };
+            if let Some(column) = column {
+                layers[ti].columns.insert(ind.id.clone(), column);
+            }
+        }
+    }
+}
+
+/// The atlas's description of every indicator.
+pub fn describe_indicators(
+    manifest: &Manifest,
+    layers: &[Layer],
+    references: &HashMap<String, ReferenceValue>,
+) -> Vec<Indicator> {
+    manifest
+        .indicators()
+        .iter()
+        .map(|spec| describe(manifest, spec, layers, references.get(&spec.id).cloned()))
+        .collect()
+}
+
+fn describe(
+    manifest: &Manifest,
+    spec: &IndicatorSpec,
+    layers: &[Layer],
+    reference: Option<ReferenceValue>,
+) -> Indicator {
+    let def = &spec.definition;
+    let source = manifest.source(&spec.source);
+    let text =
+        |f: fn(&crate::manifest::Source) -> &String| source.map(f).cloned().unwrap_or_default();
+    let provenance = Provenance {
+        source: spec.source.clone(),
+        source_title: text(|s| &s.title),
+        publisher: text(|s| &s.publisher),
+        licence: text(|s| &s.licence),
+        attribution: text(|s| &s.attribution),
+        url: text(|s| &s.url),
+    };
+    let base_layer = spec
+        .tables
+        .first()
+        .map(|t| t.layer.clone())
+        .unwrap_or_default();
+    let (london, london_method) = match layers.iter().find(|l| l.id == base_layer) {
+        Some(l) => derive::layer_total(l, &spec.id, def.aggregation, def.weight.as_deref()),
+        None => (
+            None,
+            Method::Published {
+                file: String::new(),
+                column: String::new(),
+            },
+        ),
+    };
+    let palette = def
+        .palette
+        .unwrap_or_else(|| Palette::for_polarity(def.polarity));
+    let carrying: Vec<&Layer> = layers
+        .iter()
+        .filter(|l| l.columns.contains_key(&spec.id))
+        .collect();
+    let classes: BTreeMap<String, Classes> = carrying
+        .iter()
+        .map(|l| {
+            let values = l.columns[&spec.id].values.iter().flatten().copied();
+            let counts = def.aggregation == Aggregation::Sum;
+            let breaks = breaks_for(&def.breaks, def.threshold, counts, values);
+            (
+                l.id.clone(),
+                Classes::from_breaks(breaks, palette, def.polarity),
+            )
+        })
+        .collect();
+    Indicator {
+        id: spec.id.clone(),
+        definition: def.clone(),
+        provenance,
+        layers: carrying.iter().map(|l| l.id.clone()).collect(),
+        base_layer,
+        london,
+        london_method: london_method.describe(),
+        reference,
+        classes,
+    }
+}
+
+fn check_unique(areas: &[Area], layer: &str, path: &std::path::Path) -> Result<(), AtlasError> {
+    let mut seen = HashSet::new();
+    for a in areas {
+        if !seen.insert(a.code.as_str()) {
+            return Err(AtlasError::DuplicateCode {
+                layer: layer.to_string(),
+                path: path.display().to_string(),
+                code: a.code.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One table's rows as a column of `layer`, and what the join matched.
+fn join(layer: &Layer, indicator: &str, t: &TableSpec, rows: &[Row]) -> (Column, JoinReport) {
+    let is_reference = |row: &Row| t.reference.as_ref().is_some_and(|r| r.code == row.code);
+    let mut values = vec![None; layer.areas.len()];
+    let mut unmatched = Vec::new();
+    let mut matched = 0;
+    for row in rows.iter().filter(|r| !is_reference(r)) {
+        match layer.area_index(&row.code) {
+            Some(i) => {
+                values[i] = row.value;
+                matched += 1;
+            }
+            None => unmatched.push(row.code.clone()),
+        }
+    }
+    let without: Vec<String> = values
+        .iter()
+        .zip(&layer.areas)
+        .filter(|(v, _)| v.is_none())
+        .map(|(_, a)| a.code.clone())
+        .collect();
+    let report = JoinReport {
+        indicator: indicator.to_string(),
+        layer: layer.id.clone(),
+        file: t.file.clone(),
+        rows: rows.iter().filter(|r| !is_reference(r)).count(),
+        matched,
+        unmatched_codes: unmatched,
+        areas_without_value: without,
+    };
+    let method = Method::Published {
+        file: t.file.clone(),
+        column: t.column.clone(),
+    };
+    (Column { values, method }, report)
+}
