@@ -1,40 +1,39 @@
-//! The tile store: builds tiles lazily and keeps every built tile in memory with its gzip
-//! bytes and strong ETags ready, so a tile is cut and encoded at most once per process.
+//! The tile cache: encoded tiles (raw and gzip bytes with strong ETags) kept in memory,
+//! bounded by bytes, with hit and miss counts. When a new tile would take the cache over its
+//! budget the oldest tiles are dropped first (a tile is deterministic, so a dropped tile is
+//! only rebuilt, never wrong).
 //!
-//! Lazy, not pre-built: building the whole `atlas` pyramid to z14 costs about 4 s of CPU
-//! (measured; BENCHMARKS.md), over the 1-2 s start-up budget on two cores, while one cold tile
-//! costs from under a millisecond (z14) to tens of milliseconds (a z8-z10 tile carrying
-//! thousands of LSOAs), and each zoom's geometry about 50-100 ms once. Per-layer topology
-//! and per-zoom geometry sit in `OnceLock`s; finished tiles in a `RwLock<HashMap>` (a race
-//! only builds the same deterministic bytes twice). Only tiles meeting the data's box are
-//! cached, so the cache is bounded whatever clients request. [`TileStore::warm`] can pre-build
-//! the low zooms in the background.
+//! Failure modes: none reach the caller. A lock poisoned by a panic elsewhere is recovered:
+//! the cache is emptied (its byte count may be off) and the event is logged.
 //!
-//! Failure modes: [`TileError::UnknownTileset`] and [`TileError::Grid`] for bad requests,
-//! [`TileError::Mvt`] if the encoder refuses a tile (a bug).
+//! ```
+//! use london_atlas::tiles::cache::{EncodedTile, TileCache};
+//! use london_atlas::tiles::{TileId, Tileset};
+//! let cache = TileCache::new(1 << 20);
+//! let id = TileId::new(10, 511, 340).unwrap();
+//! assert!(cache.get(Tileset::Atlas, id).is_none());
+//! cache.insert(Tileset::Atlas, id, Some(EncodedTile::new(vec![1, 2, 3]).into()));
+//! assert!(cache.get(Tileset::Atlas, id).is_some());
+//! assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
+//! ```
 
-use super::clip::{clip_to_tile, touches};
-use super::grid::{TileId, MAX_ZOOM};
-use super::mvt::{encode, LayerFeatures};
-use super::simplify::ZoomGeometry;
-use super::topology::Topology;
-use super::{TileError, ATLAS_TILESET};
-use crate::atlas::Atlas;
-use crate::geom::crs::bng_to_mercator;
+use super::grid::TileId;
+use super::tileset::Tileset;
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
-/// A tileset: one atlas layer (by index) or the composite of all layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tileset {
-    Layer(usize),
-    Atlas,
-}
+/// Default budget: about twice the whole `atlas` pyramid with every per-layer tileset.
+pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
+
+/// What an entry costs besides its bytes (key, map slot, Arc), an estimate.
+const ENTRY_OVERHEAD: usize = 128;
 
 /// One encoded tile, ready to send.
 #[derive(Debug, Clone)]
@@ -50,7 +49,8 @@ pub struct EncodedTile {
 }
 
 impl EncodedTile {
-    fn new(raw: Vec<u8>) -> EncodedTile {
+    /// Compresses `raw` and computes both ETags (from the raw bytes' SHA-256).
+    pub fn new(raw: Vec<u8>) -> EncodedTile {
         let digest = Sha256::digest(&raw);
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 2), Compression::default());
@@ -66,213 +66,165 @@ impl EncodedTile {
             etag_gzip: format!("\"{hex}-gz\""),
         }
     }
+
+    /// Bytes this tile holds in memory.
+    pub fn bytes(&self) -> usize {
+        self.raw.len() + self.gzip.len() + self.etag.len() + self.etag_gzip.len()
+    }
 }
 
-/// Built tiles by tileset and id; `None` = empty tile.
-type TileMap = HashMap<(Tileset, TileId), Option<Arc<EncodedTile>>>;
+/// A cached answer: `None` = the tile is empty.
+pub type Cached = Option<Arc<EncodedTile>>;
 
-/// Per-layer geometry, built on first use.
+type Key = (Tileset, TileId);
+
 #[derive(Debug, Default)]
-struct LayerSource {
-    topology: OnceLock<Topology>,
-    zooms: [OnceLock<ZoomGeometry>; MAX_ZOOM as usize + 1],
+struct Entries {
+    map: HashMap<Key, Cached>,
+    /// Keys in insertion order, oldest first.
+    order: VecDeque<Key>,
+    bytes: usize,
 }
 
-/// Tiles of every tileset of one atlas.
+/// Counts for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CacheStats {
+    pub tiles: usize,
+    pub bytes: usize,
+    pub max_bytes: usize,
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+}
+
+/// Encoded tiles by tileset and id, at most `max_bytes` of them.
 #[derive(Debug)]
-pub struct TileStore {
-    atlas: Arc<Atlas>,
-    sources: Vec<LayerSource>,
-    tiles: RwLock<TileMap>,
+pub struct TileCache {
+    entries: RwLock<Entries>,
+    max_bytes: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
 }
 
-impl TileStore {
-    /// A store for `atlas`; builds nothing yet.
-    pub fn new(atlas: Arc<Atlas>) -> TileStore {
-        let sources = atlas
-            .layers
-            .iter()
-            .map(|_| LayerSource::default())
-            .collect();
-        TileStore {
-            atlas,
-            sources,
-            tiles: RwLock::new(HashMap::new()),
+fn cost(tile: &Cached) -> usize {
+    ENTRY_OVERHEAD + tile.as_ref().map_or(0, |t| t.bytes())
+}
+
+impl TileCache {
+    pub fn new(max_bytes: usize) -> TileCache {
+        TileCache {
+            entries: RwLock::new(Entries::default()),
+            max_bytes,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
         }
     }
 
-    pub fn atlas(&self) -> &Atlas {
-        &self.atlas
+    /// The cached answer for a tile (`Some(None)` = cached and empty), counting a hit or miss.
+    pub fn get(&self, t: Tileset, id: TileId) -> Option<Cached> {
+        let found = match self.entries.read() {
+            Ok(e) => e.map.get(&(t, id)).cloned(),
+            Err(_) => {
+                self.write().map.clear();
+                None
+            }
+        };
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
-    /// The tileset called `name` (a layer id or `atlas`).
-    pub fn tileset(&self, name: &str) -> Result<Tileset, TileError> {
-        if name == ATLAS_TILESET {
-            return Ok(Tileset::Atlas);
+    /// Keeps a built tile, dropping the oldest tiles while over budget. A tile larger than
+    /// the whole budget is not kept.
+    pub fn insert(&self, t: Tileset, id: TileId, tile: Cached) {
+        let c = cost(&tile);
+        if c > self.max_bytes {
+            return;
         }
-        self.atlas
-            .layers
-            .iter()
-            .position(|l| l.id == name)
-            .map(Tileset::Layer)
-            .ok_or_else(|| TileError::UnknownTileset {
-                name: name.to_string(),
-                known: self.tileset_names().join(", "),
-            })
-    }
-
-    /// Every tileset name: each layer id, then `atlas`.
-    pub fn tileset_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.atlas.layers.iter().map(|l| l.id.clone()).collect();
-        v.push(ATLAS_TILESET.to_string());
-        v
-    }
-
-    pub fn tileset_name(&self, t: Tileset) -> &str {
-        match t {
-            Tileset::Layer(i) => &self.atlas.layers[i].id,
-            Tileset::Atlas => ATLAS_TILESET,
+        let mut e = self.write();
+        if let Some(old) = e.map.insert((t, id), tile) {
+            e.bytes -= cost(&old);
+        } else {
+            e.order.push_back((t, id));
+        }
+        e.bytes += c;
+        while e.bytes > self.max_bytes {
+            let Some(oldest) = e.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = e.map.remove(&oldest) {
+                e.bytes -= cost(&old);
+                self.evictions.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
-    /// Indexes of the layers a tileset carries.
-    pub fn layers_of(&self, t: Tileset) -> Vec<usize> {
-        match t {
-            Tileset::Layer(i) => vec![i],
-            Tileset::Atlas => (0..self.atlas.layers.len()).collect(),
+    pub fn stats(&self) -> CacheStats {
+        let (tiles, bytes) = match self.entries.read() {
+            Ok(e) => (e.map.len(), e.bytes),
+            Err(_) => (0, 0),
+        };
+        CacheStats {
+            tiles,
+            bytes,
+            max_bytes: self.max_bytes,
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
         }
     }
 
-    /// Lowest zoom a layer's tiles carry features at (the layer's own `minzoom`).
-    pub fn layer_minzoom(&self, layer: usize) -> u8 {
-        self.atlas.layers[layer].minzoom.min(MAX_ZOOM)
-    }
-
-    /// Lowest zoom of a tileset: the lowest of its layers'.
-    pub fn minzoom(&self, t: Tileset) -> u8 {
-        self.layers_of(t)
-            .into_iter()
-            .map(|i| self.layer_minzoom(i))
-            .min()
-            .unwrap_or(0)
-    }
-
-    /// The layer's arcs, built (and projected to Web Mercator) on first use.
-    pub fn topology(&self, layer: usize) -> &Topology {
-        self.sources[layer].topology.get_or_init(|| {
-            Topology::build(
-                self.atlas.layers[layer].areas.iter().map(|a| &a.geometry),
-                bng_to_mercator,
-            )
+    /// The entries for writing; a poisoned lock is recovered with an emptied cache.
+    fn write(&self) -> RwLockWriteGuard<'_, Entries> {
+        self.entries.write().unwrap_or_else(|poisoned| {
+            tracing::warn!("the tile cache lock was poisoned by a panic; emptying the cache");
+            let mut e = poisoned.into_inner();
+            *e = Entries::default();
+            self.entries.clear_poison();
+            e
         })
     }
+}
 
-    /// The layer's geometry at zoom `z` (clamped to [`MAX_ZOOM`]), built on first use.
-    pub fn zoom(&self, layer: usize, z: u8) -> &ZoomGeometry {
-        let z = z.min(MAX_ZOOM);
-        self.sources[layer].zooms[z as usize]
-            .get_or_init(|| ZoomGeometry::build(self.topology(layer), z))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tile(n: usize) -> Cached {
+        Some(Arc::new(EncodedTile::new(vec![7u8; n])))
     }
 
-    /// Builds a tile without looking at or filling the cache: MVT bytes, or `None` when no
-    /// layer of the tileset has a feature in it.
-    pub fn render(&self, t: Tileset, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
-        let mut layers = Vec::new();
-        for i in self.layers_of(t) {
-            if tile.z < self.layer_minzoom(i) {
-                continue;
-            }
-            let zoom = self.zoom(i, tile.z);
-            let features: Vec<_> = zoom
-                .areas
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| touches(a, &tile))
-                .filter_map(|(k, a)| clip_to_tile(a, &tile).map(|s| (k, s)))
-                .collect();
-            layers.push(LayerFeatures {
-                layer: &self.atlas.layers[i],
-                features,
-            });
+    #[test]
+    fn the_cache_stays_within_its_budget_dropping_the_oldest_first() {
+        let one = cost(&tile(1000));
+        let cache = TileCache::new(3 * one);
+        let ids: Vec<TileId> = (0..5)
+            .map(|x| TileId::new(3, x, 0).expect("tile"))
+            .collect();
+        for id in &ids {
+            cache.insert(Tileset::Atlas, *id, tile(1000));
         }
-        Ok(encode(&layers)?)
+        let s = cache.stats();
+        assert_eq!((s.tiles, s.evictions), (3, 2));
+        assert!(s.bytes <= s.max_bytes);
+        assert!(cache.get(Tileset::Atlas, ids[0]).is_none());
+        assert!(cache.get(Tileset::Atlas, ids[4]).is_some());
+        assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
     }
 
-    /// The tile if it is already built (`Some(None)` = built and empty), without building.
-    pub fn cached_tile(&self, t: Tileset, tile: TileId) -> Option<Option<Arc<EncodedTile>>> {
-        self.tiles.read().ok()?.get(&(t, tile)).cloned()
-    }
-
-    /// The tile from the cache, building it on first request. `None` = empty tile.
-    ///
-    /// Tiles that do not meet the tileset's data box are empty and never cached, so the cache
-    /// holds at most the tiles over London (about 1,700 per tileset to z14), whatever clients
-    /// ask for.
-    pub fn get(&self, t: Tileset, tile: TileId) -> Result<Option<Arc<EncodedTile>>, TileError> {
-        if let Some(hit) = self.cached_tile(t, tile) {
-            return Ok(hit);
-        }
-        if !self.meets_data(t, tile) {
-            return Ok(None);
-        }
-        let built = self
-            .render(t, tile)?
-            .map(|raw| Arc::new(EncodedTile::new(raw)));
-        if let Ok(mut map) = self.tiles.write() {
-            map.insert((t, tile), built.clone());
-        }
-        Ok(built)
-    }
-
-    /// True when the buffered tile meets the tileset's data box.
-    pub fn meets_data(&self, t: Tileset, tile: TileId) -> bool {
-        let m = self.mercator_bbox(t);
-        let (x0, y1) = super::grid::mercator_to_pixel(tile.z, m[0], m[1]);
-        let (x1, y0) = super::grid::mercator_to_pixel(tile.z, m[2], m[3]);
-        let b = tile.buffered_box();
-        x0 <= b[2] as f64 && x1 >= b[0] as f64 && y0 <= b[3] as f64 && y1 >= b[1] as f64
-    }
-
-    /// Number of tiles (empty ones included) in the cache.
-    pub fn cached(&self) -> usize {
-        self.tiles.read().map(|m| m.len()).unwrap_or(0)
-    }
-
-    /// Builds every layer's topology and the tiles of `tileset` from its minzoom to `maxzoom`
-    /// over the data's extent (for start-up warming and exports).
-    pub fn warm(&self, t: Tileset, maxzoom: u8) -> Result<usize, TileError> {
-        let mut n = 0;
-        for z in self.minzoom(t)..=maxzoom.min(MAX_ZOOM) {
-            for tile in self.tiles_at(t, z) {
-                self.get(t, tile)?;
-                n += 1;
-            }
-        }
-        Ok(n)
-    }
-
-    /// Web Mercator box of a tileset's data (min x, min y, max x, max y); the whole world
-    /// when the tileset has no vertex at all.
-    pub fn mercator_bbox(&self, t: Tileset) -> [f64; 4] {
-        let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        for i in self.layers_of(t) {
-            let tb = self.topology(i).bbox;
-            b = [
-                b[0].min(tb[0]),
-                b[1].min(tb[1]),
-                b[2].max(tb[2]),
-                b[3].max(tb[3]),
-            ];
-        }
-        if b[0] > b[2] || b[1] > b[3] {
-            let h = crate::geom::crs::MERCATOR_HALF_WORLD;
-            return [-h, -h, h, h];
-        }
-        b
-    }
-
-    /// The tiles at zoom `z` that cover a tileset's data box.
-    pub fn tiles_at(&self, t: Tileset, z: u8) -> Vec<TileId> {
-        super::grid::tiles_covering(z, self.mercator_bbox(t))
+    #[test]
+    fn empty_tiles_are_cached_as_empty_and_oversized_ones_not_at_all() {
+        let cache = TileCache::new(10_000);
+        let id = TileId::new(0, 0, 0).expect("tile");
+        cache.insert(Tileset::Layer(1), id, None);
+        assert!(matches!(cache.get(Tileset::Layer(1), id), Some(None)));
+        cache.insert(Tileset::Atlas, id, tile(20_000));
+        assert!(cache.get(Tileset::Atlas, id).is_none());
     }
 }

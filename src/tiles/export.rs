@@ -6,9 +6,10 @@
 //! Failure modes: [`ExportError::Io`] naming the file that could not be written, and the
 //! tile errors of [`super::TileError`]. Empty tiles are not written.
 
-use super::cache::{TileStore, Tileset};
 use super::grid::MAX_ZOOM;
+use super::store::TileStore;
 use super::tilejson::tilejson;
+use super::tileset::Tileset;
 use super::TileError;
 use serde_json::json;
 use std::path::{Path, PathBuf};

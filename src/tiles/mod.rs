@@ -4,8 +4,10 @@
 //!
 //! Pipeline (per layer): [`topology`] (shared borders as arcs, Web Mercator, once) ->
 //! [`simplify`] (each arc once per zoom, snapped to the zoom's pixel grid, areas rebuilt and
-//! made valid) -> [`clip`] (one tile, buffered) -> [`mvt`] (encode) -> [`cache`] (gzip, ETag,
-//! kept in memory).
+//! made valid; per zoom an R-tree of area boxes, [`source`]) -> [`clip`] (one tile, buffered)
+//! -> [`mvt`] (encode) -> [`cache`] (gzip, ETag, kept in memory within a byte budget).
+//! [`tileset`] says which layers a tileset carries; [`store`] ties sources, tilesets and the
+//! cache together.
 
 pub mod cache;
 pub mod clip;
@@ -13,15 +15,17 @@ pub mod export;
 pub mod grid;
 pub mod mvt;
 pub mod simplify;
+pub mod source;
+pub mod store;
 pub mod style;
 pub mod tilejson;
+pub mod tileset;
 pub mod topology;
 
-pub use cache::{EncodedTile, TileStore, Tileset};
+pub use cache::EncodedTile;
 pub use grid::{GridError, TileId, BUFFER, EXTENT, MAX_ZOOM};
-
-/// Name of the composite tileset that carries every layer.
-pub const ATLAS_TILESET: &str = "atlas";
+pub use store::TileStore;
+pub use tileset::{Tileset, ATLAS_TILESET};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {

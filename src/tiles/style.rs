@@ -7,7 +7,7 @@
 //!
 //! Failure modes: [`StyleError::UnknownIndicator`] for an indicator id the atlas lacks.
 
-use super::cache::TileStore;
+use super::store::TileStore;
 use super::ATLAS_TILESET;
 use crate::classes::Classes;
 use crate::indicator::Indicator;
@@ -122,7 +122,7 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
                        "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.6, 14, 2.0] }
         }));
     }
-    let bounds = store.mercator_bbox(super::cache::Tileset::Atlas);
+    let bounds = store.mercator_bbox(super::tileset::Tileset::Atlas);
     let (w, s) = crate::geom::crs::mercator_to_lonlat(bounds[0], bounds[1]);
     let (e, n) = crate::geom::crs::mercator_to_lonlat(bounds[2], bounds[3]);
     Ok(json!({

@@ -8,10 +8,13 @@
 //! each field (title, unit, year, how the layer's values were obtained) is in the layer's
 //! `field_descriptions` object, an extension key TileJSON 3.0.0 allows.
 //!
+//! Built once per tileset (see [`super::tileset`]); each request only sets the tile URL.
+//!
 //! Failure modes: none; the caller has already resolved the tileset.
 
-use super::cache::{TileStore, Tileset};
 use super::grid::MAX_ZOOM;
+use super::store::TileStore;
+use super::tileset::Tileset;
 use crate::geom::crs::mercator_to_lonlat;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -63,8 +66,20 @@ pub fn fields(store: &TileStore, i: usize) -> BTreeMap<String, String> {
     f
 }
 
-/// The TileJSON document of `tileset`, with tiles under `base`.
+/// The TileJSON document of `tileset`, with tiles under `base`: a clone of the document
+/// built once for the tileset, with its tile URL.
 pub fn tilejson(store: &TileStore, t: Tileset, base: &str) -> TileJSON {
+    let mut tj = store
+        .def(t)
+        .tilejson
+        .get_or_init(|| template(store, t))
+        .clone();
+    tj.tiles = vec![tile_url(base, store.tileset_name(t))];
+    tj
+}
+
+/// Everything in a tileset's TileJSON but its tile URL.
+fn template(store: &TileStore, t: Tileset) -> TileJSON {
     let atlas = store.atlas();
     let name = store.tileset_name(t).to_string();
     let b = store.mercator_bbox(t);
@@ -74,7 +89,7 @@ pub fn tilejson(store: &TileStore, t: Tileset, base: &str) -> TileJSON {
     let center_zoom = 10.clamp(minzoom, MAX_ZOOM);
     let mut vector_layers = Vec::new();
     let mut stats_layers = Vec::new();
-    for i in store.layers_of(t) {
+    for &i in store.layers_of(t) {
         let layer = &atlas.layers[i];
         let fields = fields(store, i);
         let types: BTreeMap<String, String> = fields
@@ -126,7 +141,7 @@ pub fn tilejson(store: &TileStore, t: Tileset, base: &str) -> TileJSON {
         Tileset::Layer(i) => atlas.layers[i].description.clone(),
     };
     let mut tj = tilejson::tilejson! {
-        tiles: vec![tile_url(base, &name)],
+        tiles: Vec::new(),
         vector_layers: vector_layers,
         attribution: atlas.attribution.join(" "),
         bounds: Bounds::new(w, s, e, n),
