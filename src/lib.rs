@@ -8,6 +8,8 @@
 pub mod aggregate;
 pub mod atlas;
 pub mod classes;
+pub mod fixture;
+pub mod formats;
 pub mod geom;
 pub mod http;
 pub mod indicator;

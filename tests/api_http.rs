@@ -249,8 +249,14 @@ async fn bad_input_gets_a_4xx_json_sentence_and_the_server_keeps_serving() {
             "unknown layer",
         ),
         (
+            // An indicator a layer lacks is a 404 on every route (as /api/values and /styles).
             "/api/select?layer=lsoa21&where=population_2019%3E40",
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
+            "unknown indicator \"population_2019\"",
+        ),
+        (
+            "/api/values?layer=lsoa21&indicator=population_2019",
+            StatusCode::NOT_FOUND,
             "unknown indicator \"population_2019\"",
         ),
         (
@@ -370,4 +376,60 @@ async fn bad_input_gets_a_4xx_json_sentence_and_the_server_keeps_serving() {
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     let (s, health) = get(&format!("{base}/api/health")).await;
     assert_eq!((s, health["status"].as_str()), (StatusCode::OK, Some("ok")));
+}
+
+#[tokio::test]
+async fn every_unknown_path_is_a_404_in_json_or_a_page_with_a_link_home_for_browsers() {
+    let base = server().await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/nothing",
+        "/api/nothing",
+        "/tiles/atlas/1/2",
+        "/vendor/maplibre-gl/other.js",
+        "/js/../Cargo.toml",
+        "/favicon.png",
+    ] {
+        let res = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = res
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: not JSON: {e}"));
+        assert!(
+            body["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "{path}: {body}"
+        );
+        let page = client
+            .get(format!("{base}{path}"))
+            .header("Accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(page.status(), StatusCode::NOT_FOUND, "{path}");
+        let kind = page.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .to_string();
+        let text = page.text().await.expect("body");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(
+            text.contains("href=\"/\""),
+            "{path}: no link home in {text}"
+        );
+    }
+    let post = client
+        .post(format!("{base}/nothing"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+    let body: Value = post.json().await.expect("JSON");
+    assert!(body["error"]
+        .as_str()
+        .is_some_and(|m| m.contains("POST /nothing")));
 }

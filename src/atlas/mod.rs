@@ -96,6 +96,14 @@ impl Atlas {
         self.boroughs.map(|i| &self.layers[i])
     }
 
+    /// The name of the borough an area belongs to, when known.
+    pub fn borough_name_of(&self, area: &crate::layer::Area) -> Option<String> {
+        area.borough
+            .as_deref()
+            .and_then(|b| self.borough_name(b))
+            .map(str::to_string)
+    }
+
     /// The name of a borough from its code, when the atlas has a boroughs layer.
     pub fn borough_name(&self, code: &str) -> Option<&str> {
         self.borough_layer()

@@ -1,7 +1,12 @@
 //! HTTP errors: every failure is a status code with a JSON body `{"error": "<sentence>"}`
-//! naming the bad input. Bad input is always 4xx; 500 is kept for real server faults.
+//! naming the bad input. Bad input is always 4xx; 500 is kept for real server faults. Each
+//! domain error maps to its status here and nowhere else, so the same mistake gets the same
+//! status on every route: something that does not exist (layer, area, indicator, tileset)
+//! is 404, malformed input 400, a polygon that cannot be answered 422, too large 413.
 
 use crate::query::QueryError;
+use crate::tiles::style::StyleError;
+use crate::tiles::TileError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -43,6 +48,25 @@ impl From<QueryError> for ApiError {
     }
 }
 
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> ApiError {
+        let status = match &e {
+            TileError::UnknownTileset { .. } => StatusCode::NOT_FOUND,
+            TileError::Grid(_) => StatusCode::BAD_REQUEST,
+            TileError::Mvt(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+impl From<StyleError> for ApiError {
+    fn from(e: StyleError) -> ApiError {
+        match e {
+            StyleError::UnknownIndicator { .. } => ApiError::not_found(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
@@ -61,4 +85,18 @@ pub fn rejection(status: StatusCode, text: String) -> ApiError {
         text
     };
     ApiError::new(status, message)
+}
+
+/// Text made safe to put inside HTML.
+pub fn escape_html(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }

@@ -79,10 +79,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::not_found(format!("no such endpoint: {method} {}", uri.path()))
-}
-
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,

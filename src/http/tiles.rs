@@ -23,17 +23,6 @@ pub const CACHE_CONTROL: &str = "public, max-age=3600";
 /// MVT media type (vector-tile-spec 2.1).
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
 
-impl From<TileError> for ApiError {
-    fn from(e: TileError) -> ApiError {
-        let status = match &e {
-            TileError::UnknownTileset { .. } => StatusCode::NOT_FOUND,
-            TileError::Grid(_) => StatusCode::BAD_REQUEST,
-            TileError::Mvt(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        ApiError::new(status, e.to_string())
-    }
-}
-
 /// The absolute base URL for links: `--public-url`, else `http://<Host>`.
 fn base_url(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     if let Some(u) = &state.public_url {
@@ -101,8 +90,7 @@ pub async fn style_doc(
     let id = id.to_string();
     let doc = tokio::task::spawn_blocking(move || style::style(&store, &id, &base))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(|e| ApiError::not_found(e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
     Ok(with_cache_headers(Json(doc).into_response()))
 }
 
@@ -141,7 +129,7 @@ pub async fn tile(
         Some(hit) => hit,
         None => {
             let store = s.tiles.clone();
-            tokio::task::spawn_blocking(move || store.get(t, id))
+            tokio::task::spawn_blocking(move || store.build(t, id))
                 .await
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??
         }

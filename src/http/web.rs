@@ -48,22 +48,16 @@ pub fn vendor_dir(web_dir: &Path) -> PathBuf {
 pub async fn fallback(State(s): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    if path == "/api" || SERVICE_PREFIXES.iter().any(|p| path.starts_with(p)) {
-        return super::not_found(method, req.uri().clone())
-            .await
-            .into_response();
-    }
-    if method != Method::GET && method != Method::HEAD {
-        return super::not_found(method, req.uri().clone())
-            .await
-            .into_response();
+    let service = path == "/api" || SERVICE_PREFIXES.iter().any(|p| path.starts_with(p));
+    if service || (method != Method::GET && method != Method::HEAD) {
+        return not_found(&req, &format!("no such endpoint: {method} {path}"));
     }
     if let Some(file) = path.strip_prefix(VENDOR_PREFIX) {
         return vendor(&s.web_dir, file, req).await;
     }
     let page = path == "/" || path == "/index.html";
     if !(page || WEB_FOLDERS.iter().any(|f| path.starts_with(f))) || path.contains("/.") {
-        return plain(StatusCode::NOT_FOUND, "not found");
+        return not_found(&req, &format!("no such page: {path}"));
     }
     let service = CompressionLayer::new().layer(ServeDir::new(&s.web_dir));
     match service.oneshot(req).await {
@@ -83,7 +77,7 @@ pub async fn fallback(State(s): State<AppState>, req: Request) -> Response {
 
 async fn vendor(web_dir: &Path, file: &str, req: Request) -> Response {
     if !VENDOR_FILES.contains(&file) {
-        return plain(StatusCode::NOT_FOUND, "not a MapLibre GL JS file");
+        return not_found(&req, &format!("no such MapLibre GL JS file: {file}"));
     }
     let path = vendor_dir(web_dir).join(file);
     if !path.is_file() {
@@ -108,6 +102,33 @@ async fn vendor(web_dir: &Path, file: &str, req: Request) -> Response {
             &format!("cannot read MapLibre GL JS: {e}"),
         ),
     }
+}
+
+/// A 404: a small HTML page with a link home for browsers (`Accept: text/html`), the JSON
+/// `{"error"}` body of the API for everyone else.
+fn not_found(req: &Request, message: &str) -> Response {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return super::errors::ApiError::not_found(message).into_response();
+    }
+    let text = crate::http::errors::escape_html(message);
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Not found — London Atlas</title></head><body style=\"font-family:sans-serif;\
+         max-width:40em;margin:3em auto;padding:0 1em\"><h1>Not found</h1><p>{text}.</p>\
+         <p><a href=\"/\">Back to the map of London</a></p></body></html>"
+    );
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
 }
 
 fn plain(status: StatusCode, text: &str) -> Response {

@@ -2,11 +2,13 @@
 //! geometry: which areas contain a point, what a drawn polygon touches and adds up to, which
 //! areas break a rule, and one area's profile against London.
 
+pub mod catalog;
 pub mod point;
 pub mod polygon;
 pub mod profile;
 pub mod search;
 pub mod select;
+pub mod values;
 
 /// Bad input to a query. Every message is a sentence naming the problem, fit for a user.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,17 +34,20 @@ pub enum QueryError {
 }
 
 impl QueryError {
-    /// True for lookups of things that do not exist (HTTP 404), false for malformed input.
+    /// True for lookups of things that do not exist (a layer, an area, an indicator on a
+    /// layer), false for malformed input.
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
-            QueryError::UnknownArea { .. } | QueryError::UnknownLayer(..)
+            QueryError::UnknownArea { .. }
+                | QueryError::UnknownLayer(..)
+                | QueryError::UnknownIndicator { .. }
         )
     }
 }
 
 use crate::atlas::Atlas;
-use crate::layer::Layer;
+use crate::layer::{Column, Layer};
 
 impl Atlas {
     /// The layer with this id, or an error listing the layers.
@@ -57,5 +62,21 @@ impl Atlas {
                     .join(", "),
             )
         })
+    }
+
+    /// The column of `indicator` on `layer`, or an error listing the layer's indicators.
+    pub fn require_column<'a>(
+        &self,
+        layer: &'a Layer,
+        indicator: &str,
+    ) -> Result<&'a Column, QueryError> {
+        layer
+            .columns
+            .get(indicator)
+            .ok_or_else(|| QueryError::UnknownIndicator {
+                indicator: indicator.to_string(),
+                layer: layer.id.clone(),
+                available: layer.columns.keys().cloned().collect::<Vec<_>>().join(", "),
+            })
     }
 }

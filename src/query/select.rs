@@ -137,15 +137,7 @@ impl Atlas {
     /// The areas of `layer_id` whose value of the filter's indicator passes the filter.
     pub fn select(&self, layer_id: &str, filter: &Filter) -> Result<Selection, QueryError> {
         let layer = self.require_layer(layer_id)?;
-        let column =
-            layer
-                .columns
-                .get(&filter.indicator)
-                .ok_or_else(|| QueryError::UnknownIndicator {
-                    indicator: filter.indicator.clone(),
-                    layer: layer.id.clone(),
-                    available: layer.columns.keys().cloned().collect::<Vec<_>>().join(", "),
-                })?;
+        let column = self.require_column(layer, &filter.indicator)?;
         let mut picked: Vec<usize> = column
             .values
             .iter()
