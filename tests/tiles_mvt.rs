@@ -1,6 +1,8 @@
 //! Tiles decoded by an independent decoder (geozero's prost messages + the spec's command
 //! interpreter in tiles_support): layer names, feature ids, properties, completeness at z10+,
-//! areas at z14, winding and ring validity. Real data from ../shared/data.
+//! areas at z14, winding and ring validity; and the borders the source shapefiles share,
+//! counted straight from the .shp files, against the tile topology. Real data from
+//! ../shared/data.
 
 mod tiles_support;
 
