@@ -67,11 +67,19 @@ impl From<StyleError> for ApiError {
     }
 }
 
+/// The body of every error answer.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
             self.status,
-            Json(serde_json::json!({ "error": self.message })),
+            Json(ErrorBody {
+                error: &self.message,
+            }),
         )
             .into_response()
     }
