@@ -123,6 +123,10 @@ pub enum Scope {
     London,
     /// A drawn polygon or the union of selected areas: areas apportioned by share inside.
     Polygon,
+    /// The areas of a layer that each target area was dissolved from.
+    Members,
+    /// The areas of a layer whose interior point each target area holds.
+    BestFit,
 }
 
 /// How a figure was obtained; [`Method::describe`] is the one sentence for it.
@@ -131,6 +135,12 @@ pub enum Scope {
 pub enum Method {
     /// Joined by area code from the published table.
     Published { file: String, column: String },
+    /// `numerator / denominator × per`, from the area's own totals.
+    Ratio {
+        numerator: String,
+        denominator: String,
+        per: f64,
+    },
     /// Aggregated from the areas of layer `from`.
     Aggregated {
         scope: Scope,
@@ -144,14 +154,27 @@ pub enum Method {
 impl Method {
     /// A plain-language sentence for people reading an API answer or a map legend.
     pub fn describe(&self) -> String {
-        let Method::Aggregated {
-            scope,
-            aggregation,
-            from,
-            weight,
-        } = self
-        else {
-            return "as published".to_string();
+        let (scope, aggregation, from, weight) = match self {
+            Method::Published { .. } => return "as published".to_string(),
+            Method::Ratio {
+                numerator,
+                denominator,
+                per,
+            } => {
+                return match per {
+                    p if *p == 1.0 => format!("{numerator} divided by {denominator}"),
+                    p => format!(
+                        "{numerator} per {} {denominator}",
+                        crate::numbers::thousands(*p)
+                    ),
+                }
+            }
+            Method::Aggregated {
+                scope,
+                aggregation,
+                from,
+                weight,
+            } => (scope, aggregation, from, weight),
         };
         let by = |w: &Option<String>| match w {
             Some(w) => w.clone(),
@@ -160,6 +183,17 @@ impl Method {
         match (scope, aggregation) {
             (_, Aggregation::None) => "not aggregated".to_string(),
             (Scope::Borough, Aggregation::Sum) => format!("sum of the {from} areas in the borough"),
+            (Scope::Members, Aggregation::Sum) => format!("sum of its {from}"),
+            (Scope::BestFit, Aggregation::Sum) => {
+                format!("sum of the {from} areas whose interior point it holds (best fit)")
+            }
+            (Scope::BestFit, Aggregation::Mean) => format!(
+                "mean of the {from} areas whose interior point it holds (best fit), weighted by {}",
+                by(weight)
+            ),
+            (Scope::Members, Aggregation::Mean) => {
+                format!("mean of its {from}, weighted by {}", by(weight))
+            }
             (Scope::Borough, Aggregation::Mean) => {
                 format!("mean of the {from} areas in the borough, weighted by {}", by(weight))
             }
@@ -258,5 +292,11 @@ mod tests {
             column: "c".into(),
         };
         assert_eq!(published.describe(), "as published");
+        let ratio = Method::Ratio {
+            numerator: "violence_2019".into(),
+            denominator: "population_2019".into(),
+            per: 1000.0,
+        };
+        assert_eq!(ratio.describe(), "violence_2019 per 1,000 population_2019");
     }
 }

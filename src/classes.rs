@@ -40,6 +40,9 @@ pub enum Palette {
     Deprivation,
     /// Purple-blue, for counts that are neither good nor bad.
     Neutral,
+    /// Diverging blue-grey-red, for changes: blue where values fell, red where they rose
+    /// (reversed for lower-is-worse measures, so red is always the worse way).
+    Change,
 }
 
 impl Palette {
@@ -64,6 +67,8 @@ impl Palette {
                 "#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e",
                 "#7a0177", "#49006a",
             ],
+            // ColorBrewer RdBu (5), blue for falls.
+            Palette::Change => &["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"],
             // ColorBrewer PuBu.
             Palette::Neutral => &[
                 "#fff7fb", "#ece7f2", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0",
@@ -115,6 +120,22 @@ impl Classes {
             None => self.no_data,
         }
     }
+}
+
+/// Classes of a change between two periods: five classes symmetric about zero (much lower,
+/// lower, about the same, higher, much higher), the outer breaks at the 90th percentile of
+/// the absolute changes, rounded to two significant figures.
+pub fn change_classes(changes: impl Iterator<Item = f64>, polarity: Polarity) -> Classes {
+    let mut abs: Vec<f64> = changes.filter(|v| v.is_finite()).map(f64::abs).collect();
+    abs.sort_by(f64::total_cmp);
+    let m = abs
+        .get((abs.len() * 9 / 10).min(abs.len().saturating_sub(1)))
+        .copied()
+        .map(two_significant_figures)
+        .filter(|m| *m > 0.0)
+        .unwrap_or(1.0);
+    let breaks = vec![-m, -m / 3.0, m / 3.0, m];
+    Classes::from_breaks(breaks, Palette::Change, polarity)
 }
 
 /// The breaks an indicator is drawn with on a layer: `fixed` (the manifest's, with the
@@ -223,6 +244,16 @@ mod tests {
         assert_eq!(same, [7.0]);
         assert_eq!(two_significant_figures(1849.0), 1800.0);
         assert_eq!(two_significant_figures(0.01234), 0.012);
+    }
+
+    #[test]
+    fn change_classes_are_symmetric_and_red_is_the_worse_way() {
+        let c = change_classes((-100..=100).map(f64::from), Polarity::HigherIsWorse);
+        assert_eq!(c.breaks, [-90.0, -30.0, 30.0, 90.0]);
+        assert_eq!(c.colour_of(Some(95.0)), "#b2182b");
+        let d = change_classes((-100..=100).map(f64::from), Polarity::LowerIsWorse);
+        assert_eq!(d.colour_of(Some(-95.0)), "#b2182b");
+        assert_eq!(d.colour_of(Some(0.0)), "#f7f7f7");
     }
 
     #[test]

@@ -104,6 +104,12 @@ path = "figures/neighbourhoods.csv"
 [[source.file]]
 path = "figures/boroughs.csv"
 
+[[priority]]
+id = "made_up"
+number = 1
+title = "A made-up priority"
+measures = ["people", "rate"]
+
 [[layer]]
 id = "boroughs"
 title = "Boroughs"
@@ -141,6 +147,7 @@ tile_properties = ["kind"]
 kind = "kind"
 
 [[indicator]]
+priority = "made_up"
 id = "people"
 title = "People"
 unit = "people"
@@ -167,6 +174,7 @@ from = "neighbourhoods"
 by = "overlap"
 
 [[indicator]]
+priority = "made_up"
 id = "rate"
 title = "Rate"
 unit = "per 100"
@@ -195,6 +203,7 @@ from = "neighbourhoods"
 by = "overlap"
 
 [[indicator]]
+priority = "made_up"
 id = "smoking"
 title = "Adults who smoke"
 unit = "%"

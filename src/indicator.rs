@@ -32,6 +32,8 @@ pub enum Aggregation {
 pub struct Definition {
     pub title: String,
     pub unit: String,
+    /// The (first) calendar year the values describe; a series sets it from each period.
+    #[serde(default)]
     pub year: u16,
     /// The period the values describe when it is not one calendar year (e.g. "2017/18").
     #[serde(default)]
@@ -73,6 +75,10 @@ pub struct Provenance {
 #[derive(Debug, Clone, Serialize)]
 pub struct Indicator {
     pub id: String,
+    /// The priority (of the Vision's ten, or an extra group) it measures.
+    pub priority: String,
+    /// The series it belongs to, when it is one period of several.
+    pub series: Option<String>,
     #[serde(flatten)]
     pub definition: Definition,
     #[serde(flatten)]
@@ -88,6 +94,67 @@ pub struct Indicator {
     pub reference: Option<ReferenceValue>,
     /// How the map draws it on each layer that carries it (layer id -> classes).
     pub classes: BTreeMap<String, Classes>,
+}
+
+/// How an area compares with the reference (England), as Fingertips says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Comparison {
+    Better,
+    Similar,
+    Worse,
+    /// Statistically higher or lower, for indicators that are neither good nor bad.
+    Higher,
+    Lower,
+    #[serde(rename = "not compared")]
+    NotCompared,
+}
+
+impl Comparison {
+    /// The publisher's word ("Better", "Similar", "Worse", "Not compared"), any case.
+    pub fn from_word(word: &str) -> Option<Comparison> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "better" => Some(Comparison::Better),
+            "similar" | "same" => Some(Comparison::Similar),
+            "worse" => Some(Comparison::Worse),
+            "higher" => Some(Comparison::Higher),
+            "lower" => Some(Comparison::Lower),
+            "not compared" => Some(Comparison::NotCompared),
+            _ => None,
+        }
+    }
+
+    /// From a 95 % confidence interval and the reference value: similar when the interval
+    /// holds the reference, else better or worse by polarity (higher or lower if neutral).
+    pub fn from_interval(interval: [f64; 2], reference: f64, polarity: Polarity) -> Comparison {
+        let [lower, upper] = interval;
+        let higher = if lower > reference {
+            true
+        } else if upper < reference {
+            false
+        } else {
+            return Comparison::Similar;
+        };
+        match (polarity, higher) {
+            (Polarity::HigherIsWorse, true) | (Polarity::LowerIsWorse, false) => Comparison::Worse,
+            (Polarity::HigherIsWorse, false) | (Polarity::LowerIsWorse, true) => Comparison::Better,
+            (Polarity::Neutral, true) => Comparison::Higher,
+            (Polarity::Neutral, false) => Comparison::Lower,
+        }
+    }
+}
+
+/// Indicators that differ only by period, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    pub id: String,
+    pub priority: String,
+    /// The series' title without a period.
+    pub title: String,
+    pub unit: String,
+    pub polarity: Polarity,
+    /// (period as published, indicator id), oldest first.
+    pub members: Vec<(String, String)>,
 }
 
 /// A published comparator figure (e.g. England) from the indicator's own table.

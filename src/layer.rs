@@ -2,6 +2,7 @@
 //! the indicator columns joined to it, and the bulk-loaded R-tree that finds it.
 
 use crate::aggregate::Method;
+use crate::indicator::Comparison;
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -20,6 +21,8 @@ pub struct Area {
     pub area_m2: f64,
     /// Extra text attributes kept from the source (e.g. a school's phase).
     pub properties: BTreeMap<String, String>,
+    /// For an area dissolved from another layer's areas: their codes.
+    pub members: Vec<String>,
 }
 
 impl Area {
@@ -37,6 +40,7 @@ impl Area {
             geometry,
             area_m2,
             properties: BTreeMap::new(),
+            members: Vec::new(),
         }
     }
 }
@@ -47,6 +51,32 @@ pub struct Column {
     pub values: Vec<Option<f64>>,
     /// How the values were obtained (as published, summed, weighted ...).
     pub method: Method,
+    /// How each area compares with the indicator's reference (England), where the publisher
+    /// judged it or confidence intervals tell; empty when nothing does.
+    pub comparisons: Vec<Option<Comparison>>,
+    /// Each value's 95 % confidence interval, where published; empty when none is.
+    pub intervals: Vec<Option<[f64; 2]>>,
+}
+
+impl Column {
+    pub fn new(values: Vec<Option<f64>>, method: Method) -> Column {
+        Column {
+            values,
+            method,
+            comparisons: Vec::new(),
+            intervals: Vec::new(),
+        }
+    }
+
+    /// The comparison of area `i` with the reference, if known.
+    pub fn comparison(&self, i: usize) -> Option<Comparison> {
+        self.comparisons.get(i).copied().flatten()
+    }
+
+    /// The confidence interval of area `i`, if published.
+    pub fn interval(&self, i: usize) -> Option<[f64; 2]> {
+        self.intervals.get(i).copied().flatten()
+    }
 }
 
 pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;

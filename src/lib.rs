@@ -16,6 +16,8 @@ pub mod indicator;
 pub mod layer;
 pub mod load;
 pub mod manifest;
+pub mod numbers;
+pub mod priority;
 pub mod query;
 pub mod tiles;
 

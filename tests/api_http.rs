@@ -47,6 +47,8 @@ async fn layers_and_indicators_describe_the_data_and_its_provenance() {
             ("boroughs".into(), 33),
             ("lsoa11".into(), 4835),
             ("lsoa21".into(), 4994),
+            ("wards".into(), 625),
+            ("ics".into(), 5),
             ("superzones".into(), 1734)
         ]
     );
@@ -73,7 +75,7 @@ async fn layers_and_indicators_describe_the_data_and_its_provenance() {
     assert_eq!(no2["threshold"], 40.0);
     assert_eq!(
         no2["layers"],
-        serde_json::json!(["boroughs", "lsoa11", "lsoa21", "superzones"])
+        serde_json::json!(["boroughs", "lsoa11", "lsoa21", "wards", "ics", "superzones"])
     );
     assert_eq!(
         no2["methods"]["superzones"],
@@ -224,9 +226,9 @@ async fn bad_input_gets_a_4xx_json_sentence_and_the_server_keeps_serving() {
             "lon must be a number",
         ),
         (
-            "/api/areas/wards/E05000001",
+            "/api/areas/parishes/E05000001",
             StatusCode::NOT_FOUND,
-            "unknown layer \"wards\"",
+            "unknown layer \"parishes\"",
         ),
         (
             "/api/areas/lsoa11/E99999999",

@@ -244,7 +244,10 @@ async fn tilejson_describes_every_field_with_absolute_tile_urls_and_the_attribut
     }
     let vls = tj["vector_layers"].as_array().expect("vector_layers");
     let ids: Vec<&str> = vls.iter().filter_map(|v| v["id"].as_str()).collect();
-    assert_eq!(ids, ["boroughs", "lsoa11", "lsoa21", "superzones"]);
+    assert_eq!(
+        ids,
+        ["boroughs", "lsoa11", "lsoa21", "wards", "ics", "superzones"]
+    );
     for vl in vls {
         let layer = atlas.layer(vl["id"].as_str().expect("id")).expect("layer");
         assert_eq!(vl["minzoom"], layer.minzoom);

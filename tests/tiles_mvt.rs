@@ -25,9 +25,9 @@ fn a_central_atlas_tile_carries_each_layer_once_named_after_its_id() {
         let layers = atlas_tile(tile_at(z, CENTRAL.0, CENTRAL.1));
         let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
         let want: &[&str] = if z >= 10 {
-            &["boroughs", "lsoa11", "lsoa21", "superzones"]
+            &["boroughs", "lsoa11", "lsoa21", "wards", "ics", "superzones"]
         } else {
-            &["boroughs", "lsoa11", "lsoa21"]
+            &["boroughs", "lsoa11", "lsoa21", "ics"]
         };
         assert_eq!(names, want, "z{z}");
         for l in &layers {
@@ -263,7 +263,8 @@ fn source_borders(layer_id: &str) -> SourceBorders {
     let grid = |x: f64, y: f64| ((x / 0.001).round() as i64, (y / 0.001).round() as i64);
     type Exact = ((u64, u64), (u64, u64));
     // Undirected edge on the 1 mm grid -> (area, the edge's exact coordinates) for every use.
-    let mut uses: HashMap<((i64, i64), (i64, i64)), Vec<(usize, Exact, [f64; 4])>> = HashMap::new();
+    type Uses = HashMap<((i64, i64), (i64, i64)), Vec<(usize, Exact, [f64; 4])>>;
+    let mut uses: Uses = HashMap::new();
     let mut edges = 0;
     for (area, shape) in shapes.iter().enumerate() {
         let shapefile::Shape::Polygon(p) = shape else {

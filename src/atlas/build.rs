@@ -1,7 +1,9 @@
-//! Building an [`Atlas`] in four named steps: [`load_layers`] (read, check codes, repair,
-//! index), [`join_tables`] (published columns joined by area code), [`derive_columns`]
-//! (columns aggregated from finer layers) and [`describe_indicators`] (definition,
-//! provenance, London figure and classes of each indicator).
+//! Building an [`Atlas`] in named steps: [`load_layers`] (read, check codes, repair,
+//! index), [`join_tables`] (published columns joined by area code, with comparisons and
+//! confidence intervals), [`derive_columns`] (columns aggregated from finer layers),
+//! [`compute_ratios`] (rates from two columns of the same layer), [`describe_indicators`]
+//! (definition, provenance, London figure and classes of each indicator) and
+//! [`describe_priorities`] (the Vision's priorities and the series).
 //!
 //! Failure modes: any [`AtlasError`]; the first one stops the build.
 
@@ -12,11 +14,15 @@ use super::{Atlas, AtlasError, Options};
 use crate::aggregate::Method;
 use crate::classes::{breaks_for, Classes, Palette};
 use crate::geom::overlay::{layer_overlaps, Overlap};
-use crate::indicator::{Aggregation, Indicator, Provenance, ReferenceValue};
+use crate::indicator::{
+    Aggregation, Comparison, Indicator, Polarity, Provenance, ReferenceValue, Series,
+};
 use crate::layer::{Area, Column, Layer};
-use crate::load::table::Row;
+use crate::load::table::{Row, Table};
 use crate::load::{self, DataDir};
 use crate::manifest::{DeriveBy, Format, IndicatorSpec, Manifest, TableSpec};
+use crate::priority::Priority;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -28,7 +34,9 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
     let mut layers = load_layers(manifest, &dir, &mut report)?;
     let references = join_tables(manifest, &dir, &mut layers, &mut report)?;
     derive_columns(manifest, &mut layers);
+    compute_ratios(manifest, &mut layers);
     let indicators = describe_indicators(manifest, &layers, &references);
+    let (priorities, series) = describe_priorities(manifest);
     report.seconds = started.elapsed().as_secs_f64();
     let boroughs = manifest
         .boroughs()
@@ -41,6 +49,9 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
         report,
         population: manifest.population().map(str::to_string),
         boroughs,
+        priorities,
+        series,
+        headlines: manifest.headlines().to_vec(),
     })
 }
 
@@ -61,12 +72,27 @@ pub fn load_layers(
                 report.schools = Some(schools);
                 areas
             }
+            Format::Dissolve => {
+                // The manifest check guarantees `from` is a layer loaded before this one.
+                let from = layers
+                    .iter()
+                    .find(|l: &&Layer| spec.from.as_ref() == Some(&l.id));
+                match from {
+                    Some(from) => load::dissolve::read_dissolved(&path, spec, from)?,
+                    None => Vec::new(),
+                }
+            }
         };
         check_unique(&areas, &spec.id, &path)?;
-        let repaired = repair_areas(&mut areas).map_err(|source| AtlasError::Repair {
-            layer: spec.id.clone(),
-            source,
-        })?;
+        // A dissolved layer is an exact union of valid areas, valid by construction (and
+        // geo's full check of five large unions would cost most of a second).
+        let repaired = match spec.format {
+            Format::Dissolve => Vec::new(),
+            _ => repair_areas(&mut areas).map_err(|source| AtlasError::Repair {
+                layer: spec.id.clone(),
+                source,
+            })?,
+        };
         let mut layer = Layer::new(&spec.id, &spec.title, &spec.description, areas);
         layer.repaired = repaired.iter().map(|r| r.code.clone()).collect();
         layer.minzoom = spec.minzoom.unwrap_or(0);
@@ -92,10 +118,20 @@ pub fn join_tables(
     report: &mut LoadReport,
 ) -> Result<HashMap<String, ReferenceValue>, AtlasError> {
     let mut references = HashMap::new();
+    // Each file is read once, however many indicators (or periods) take a column from it.
+    let mut tables: HashMap<&str, Table> = HashMap::new();
     for ind in manifest.indicators() {
         for t in &ind.tables {
-            let path = dir.open(&t.file)?;
-            let rows = load::table::read_filtered_column(&path, &t.key, &t.column, &t.filter)?;
+            let table = match tables.entry(t.file.as_str()) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(Table::read(&dir.open(&t.file)?)?),
+            };
+            let extra: Vec<&str> = [&t.compare, &t.lower, &t.upper]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            let rows = table.rows(&t.key, &t.column, &t.filter, &extra)?;
             if let Some(r) = &t.reference {
                 let value = rows
                     .iter()
@@ -112,7 +148,16 @@ pub fn join_tables(
             let Some(layer) = layers.iter_mut().find(|l| l.id == t.layer) else {
                 continue;
             };
-            let (column, join) = join(layer, &ind.id, t, &rows);
+            let reference = references.get(&ind.id).and_then(|r| r.value);
+            let (mut column, join) = join(layer, &ind.id, t, &rows);
+            compare(
+                &mut column,
+                layer,
+                t,
+                &rows,
+                reference,
+                ind.definition.polarity,
+            );
             layer.columns.insert(ind.id.clone(), column);
             report.joins.push(join);
         }
@@ -129,6 +174,7 @@ pub fn derive_columns(manifest: &Manifest, layers: &mut [Layer]) {
         .map(|(i, l)| (l.id.clone(), i))
         .collect();
     let mut overlap_cache: HashMap<(usize, usize), Vec<Vec<Overlap>>> = HashMap::new();
+    let mut group_cache: HashMap<(usize, usize), Vec<Vec<usize>>> = HashMap::new();
     for ind in manifest.indicators() {
         let def = &ind.definition;
         for d in &ind.derives {
@@ -137,6 +183,20 @@ pub fn derive_columns(manifest: &Manifest, layers: &mut [Layer]) {
             };
             let column = match d.by {
                 DeriveBy::Borough => derive::by_borough(
+                    &layers[fi],
+                    &ind.id,
+                    def.aggregation,
+                    def.weight.as_deref(),
+                    &layers[ti],
+                ),
+                DeriveBy::BestFit => {
+                    let groups = group_cache
+                        .entry((ti, fi))
+                        .or_insert_with(|| derive::best_fit(&layers[fi], &layers[ti]));
+                    let weight = def.weight.as_deref();
+                    derive::by_groups(&layers[fi], &ind.id, def.aggregation, weight, groups)
+                }
+                DeriveBy::Members => derive::by_members(
                     &layers[fi],
                     &ind.id,
                     def.aggregation,
@@ -155,6 +215,67 @@ pub fn derive_columns(manifest: &Manifest, layers: &mut [Layer]) {
             }
         }
     }
+}
+
+/// Computes every ratio indicator on each of its layers that has both of its columns.
+pub fn compute_ratios(manifest: &Manifest, layers: &mut [Layer]) {
+    for ind in manifest.indicators() {
+        let Some(r) = &ind.ratio else { continue };
+        for layer in layers.iter_mut().filter(|l| r.layers.contains(&l.id)) {
+            if let Some(column) = derive::ratio(layer, &r.numerator, &r.denominator, r.per) {
+                layer.columns.insert(ind.id.clone(), column);
+            }
+        }
+    }
+}
+
+/// The priorities with their indicators and series, and every series with its members.
+pub fn describe_priorities(manifest: &Manifest) -> (Vec<Priority>, Vec<Series>) {
+    let series: Vec<Series> = manifest
+        .series()
+        .iter()
+        .map(|s| Series {
+            id: s.id.clone(),
+            priority: s.priority.clone(),
+            title: s.definition.title.clone(),
+            unit: s.definition.unit.clone(),
+            polarity: s.definition.polarity,
+            members: manifest
+                .indicators()
+                .iter()
+                .filter(|i| i.series.as_ref() == Some(&s.id))
+                .map(|i| {
+                    (
+                        i.definition.period.clone().unwrap_or_default(),
+                        i.id.clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let priorities = manifest
+        .priorities()
+        .iter()
+        .map(|p| Priority {
+            id: p.id.clone(),
+            number: p.number,
+            title: p.title.clone(),
+            measures: p.measures.clone(),
+            indicators: manifest
+                .indicators()
+                .iter()
+                .filter(|i| i.priority == p.id)
+                .map(|i| i.id.clone())
+                .collect(),
+            series: series
+                .iter()
+                .filter(|s| s.priority == p.id)
+                .map(|s| s.id.clone())
+                .collect(),
+            note: p.note.clone(),
+        })
+        .collect();
+    (priorities, series)
 }
 
 /// The atlas's description of every indicator.
@@ -192,6 +313,7 @@ fn describe(
         .tables
         .first()
         .map(|t| t.layer.clone())
+        .or_else(|| spec.ratio.as_ref().and_then(|r| r.layers.first().cloned()))
         .unwrap_or_default();
     let (london, london_method) = match layers.iter().find(|l| l.id == base_layer) {
         Some(l) => derive::layer_total(l, &spec.id, def.aggregation, def.weight.as_deref()),
@@ -224,6 +346,8 @@ fn describe(
         .collect();
     Indicator {
         id: spec.id.clone(),
+        priority: spec.priority.clone(),
+        series: spec.series.clone(),
         definition: def.clone(),
         provenance,
         layers: carrying.iter().map(|l| l.id.clone()).collect(),
@@ -247,6 +371,49 @@ fn check_unique(areas: &[Area], layer: &str, path: &std::path::Path) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Fills a joined column's comparisons with the reference: the publisher's word where the
+/// table has a comparison column, else from confidence intervals and the reference value.
+fn compare(
+    column: &mut Column,
+    layer: &Layer,
+    t: &TableSpec,
+    rows: &[Row],
+    reference: Option<f64>,
+    polarity: Polarity,
+) {
+    let n = layer.areas.len();
+    let number = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
+    let (has_compare, has_interval) = (t.compare.is_some(), t.lower.is_some() && t.upper.is_some());
+    if !has_compare && !has_interval {
+        return;
+    }
+    let mut comparisons = vec![None; n];
+    let mut intervals = vec![None; n];
+    for row in rows {
+        let Some(i) = layer.area_index(&row.code) else {
+            continue;
+        };
+        let mut extra = row.extra.iter();
+        if has_compare {
+            comparisons[i] = extra.next().and_then(|w| Comparison::from_word(w));
+        }
+        if has_interval {
+            let (lo, hi) = (extra.next(), extra.next());
+            if let (Some(lo), Some(hi)) = (lo.and_then(|s| number(s)), hi.and_then(|s| number(s))) {
+                intervals[i] = Some([lo, hi]);
+                if !has_compare {
+                    comparisons[i] =
+                        reference.map(|r| Comparison::from_interval([lo, hi], r, polarity));
+                }
+            }
+        }
+    }
+    column.comparisons = comparisons;
+    if has_interval {
+        column.intervals = intervals;
+    }
 }
 
 /// One table's rows as a column of `layer`, and what the join matched.
@@ -283,5 +450,5 @@ fn join(layer: &Layer, indicator: &str, t: &TableSpec, rows: &[Row]) -> (Column,
         file: t.file.clone(),
         column: t.column.clone(),
     };
-    (Column { values, method }, report)
+    (Column::new(values, method), report)
 }

@@ -16,10 +16,12 @@ pub mod derive;
 pub mod repair;
 pub mod report;
 
-use crate::indicator::Indicator;
+use crate::indicator::{Indicator, Series};
 use crate::layer::Layer;
 use crate::load::LoadError;
+use crate::manifest::HeadlineSpec;
 use crate::manifest::{Manifest, ManifestError};
+use crate::priority::Priority;
 use report::LoadReport;
 use std::path::PathBuf;
 
@@ -71,6 +73,12 @@ pub struct Atlas {
     pub population: Option<String>,
     /// Index of the layer whose areas are the boroughs (the manifest's `boroughs`).
     pub boroughs: Option<usize>,
+    /// The Vision's priorities and the extra groups, with their indicators.
+    pub priorities: Vec<Priority>,
+    /// Indicators that differ only by period.
+    pub series: Vec<Series>,
+    /// The Vision's figures the data can reproduce (computed on request).
+    pub headlines: Vec<HeadlineSpec>,
 }
 
 impl Atlas {
@@ -89,6 +97,10 @@ impl Atlas {
 
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id == id)
+    }
+
+    pub fn series_by_id(&self, id: &str) -> Option<&Series> {
+        self.series.iter().find(|s| s.id == id)
     }
 
     /// The boroughs layer, when the manifest names one.

@@ -2,6 +2,7 @@
 //!
 //! Failure modes: [`csv::Error`] from the writer (not expected when writing to memory).
 
+use crate::query::scorecard::Scorecard;
 use crate::query::select::Selection;
 
 /// The selected areas, worst first, with the rule's indicator as the value column.
@@ -16,5 +17,62 @@ pub fn selection(sel: &Selection) -> Result<Vec<u8>, csv::Error> {
             &a.value.to_string(),
         ])?;
     }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A scorecard as one row per measure, grouped by priority.
+pub fn scorecard(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "priority_number",
+        "priority",
+        "indicator",
+        "title",
+        "period",
+        "unit",
+        "value",
+        "london",
+        "england",
+        "compared_with_england",
+        "trend_from_period",
+        "trend_change",
+        "trend",
+        "rank",
+        "of",
+    ])?;
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for p in &card.priorities {
+        let number = p.number.map(|n| n.to_string()).unwrap_or_default();
+        if p.rows.is_empty() {
+            w.write_record([number.as_str(), p.title.as_str(), "", p.note.as_str()])?;
+            continue;
+        }
+        for m in &p.rows {
+            let comparison = m
+                .comparison
+                .and_then(|c| serde_json::to_value(c).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let trend = m.trend.as_ref();
+            w.write_record([
+                number.as_str(),
+                p.title.as_str(),
+                m.indicator.as_str(),
+                m.title.as_str(),
+                m.period.as_str(),
+                m.unit.as_str(),
+                &num(m.value),
+                &num(m.london),
+                &num(m.england),
+                &comparison,
+                trend.map(|t| t.from_period.as_str()).unwrap_or(""),
+                &num(trend.map(|t| t.change)),
+                trend.map(|t| t.direction).unwrap_or(""),
+                &m.rank.map(|r| r.to_string()).unwrap_or_default(),
+                &m.of.to_string(),
+            ])?;
+        }
+    }
+    w.flush()?;
     w.into_inner().map_err(|e| e.into_error().into())
 }

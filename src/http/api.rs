@@ -217,3 +217,53 @@ pub async fn search(State(s): State<AppState>, q: Params) -> Result<Response, Ap
     )?;
     Ok(Json(s.atlas.search(text)?).into_response())
 }
+
+pub async fn priorities(State(s): State<AppState>) -> Response {
+    Json(&s.atlas.priorities).into_response()
+}
+
+pub async fn headlines(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let atlas = s.atlas.clone();
+    Ok(Json(blocking(move || atlas.headlines(), "headlines").await??).into_response())
+}
+
+/// `GET /api/scorecards/{layer}/{code}` (JSON or `format=csv`).
+pub async fn scorecard(
+    State(s): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    let Path((layer, code)) = path.map_err(|e| rejection(e.status(), e.body_text()))?;
+    scorecard_answer(&s, &layer, &code, &params(q)?)
+}
+
+/// `GET /api/scorecards/london` (JSON or `format=csv`).
+pub async fn scorecard_london(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
+    let london = crate::query::scorecard::LONDON;
+    scorecard_answer(&s, london, london, &params(q)?)
+}
+
+fn scorecard_answer(
+    s: &AppState,
+    layer: &str,
+    code: &str,
+    p: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    let format = format(p, &["json", "csv"])?;
+    let card = s.atlas.scorecard(layer, code)?;
+    if format == "csv" {
+        let bytes = formats::csv::scorecard(&card).map_err(server_fault)?;
+        let name = format!("scorecard-{}-{}.csv", card.layer, card.code);
+        return Ok(download(bytes, "text/csv; charset=utf-8", &name));
+    }
+    Ok(Json(card).into_response())
+}
+
+/// `GET /api/change?layer=&from=&to=`: two periods of one series, area by area.
+pub async fn change(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
+    let p = params(q)?;
+    let layer = required(&p, "layer", "a layer id such as lsoa11")?;
+    let from = required(&p, "from", "the earlier indicator, e.g. no2_2013_mean")?;
+    let to = required(&p, "to", "the later indicator, e.g. no2_2019_mean")?;
+    Ok(Json(s.atlas.change(layer, from, to)?).into_response())
+}

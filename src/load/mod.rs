@@ -1,6 +1,7 @@
 //! Reading the official files named in the manifest: the data folder, checksums, and the
 //! error every loader returns (naming the file, the record and what is wrong).
 
+pub mod dissolve;
 pub mod geojson;
 pub mod shapefile;
 pub mod superzones;

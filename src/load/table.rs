@@ -14,6 +14,8 @@ pub struct Row {
     pub record: usize,
     pub code: String,
     pub value: Option<f64>,
+    /// The requested extra columns' text, in the order asked (see [`read_table`]).
+    pub extra: Vec<String>,
 }
 
 /// Markers that publishers use for a missing or suppressed value.
@@ -48,18 +50,22 @@ impl CsvFile {
 
     /// Index of the column named `name` (a UTF-8 byte-order mark and spaces are ignored).
     pub fn column(&self, name: &str) -> Result<usize, LoadError> {
-        self.headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-            .ok_or_else(|| LoadError::Invalid {
-                path: self.shown.clone(),
-                message: format!(
-                    "has no column \"{name}\" (its header has {} columns, starting {:?})",
-                    self.headers.len(),
-                    self.headers.iter().take(4).collect::<Vec<_>>()
-                ),
-            })
+        column_in(&self.headers, &self.shown, name)
     }
+}
+
+fn column_in(headers: &csv::StringRecord, shown: &str, name: &str) -> Result<usize, LoadError> {
+    headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+        .ok_or_else(|| LoadError::Invalid {
+            path: shown.to_string(),
+            message: format!(
+                "has no column \"{name}\" (its header has {} columns, starting {:?})",
+                headers.len(),
+                headers.iter().take(4).collect::<Vec<_>>()
+            ),
+        })
 }
 
 /// Reads `column` keyed by `key` from a CSV file with a header row.
@@ -75,60 +81,125 @@ pub fn read_filtered_column(
     column: &str,
     filter: &BTreeMap<String, String>,
 ) -> Result<Vec<Row>, LoadError> {
-    let mut csv = CsvFile::open(path)?;
-    let shown = csv.shown.clone();
-    let find = |name: &str| csv.column(name);
-    let (key_at, value_at) = (find(key)?, find(column)?);
-    let filter_at: Vec<(usize, &str)> = filter
-        .iter()
-        .map(|(col, want)| Ok((find(col)?, want.as_str())))
-        .collect::<Result<_, LoadError>>()?;
-    let mut rows = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, record) in csv.reader.records().enumerate() {
-        let record_no = i + 1;
-        let err = |message: String| LoadError::Record {
-            path: shown.clone(),
-            record: record_no,
-            message,
-        };
-        let record = record.map_err(|e| err(e.to_string()))?;
-        if !filter_at
-            .iter()
-            .all(|(at, want)| record.get(*at).map(str::trim) == Some(*want))
-        {
-            continue;
-        }
-        let code = record.get(key_at).unwrap_or("").trim().to_string();
-        if code.is_empty() {
-            return Err(err(format!("the key column \"{key}\" is empty")));
-        }
-        if !seen.insert(code.clone()) {
-            return Err(err(format!("code {code} appears more than once")));
-        }
-        let raw = record.get(value_at).unwrap_or("").trim();
-        let value = if MISSING.contains(&raw.to_ascii_lowercase().as_str()) {
-            None
-        } else {
-            let v: f64 = raw.replace(',', "").parse().map_err(|_| {
-                err(format!(
-                    "\"{column}\" for {code} is \"{raw}\", which is not a number"
-                ))
-            })?;
-            if !v.is_finite() {
-                return Err(err(format!(
-                    "\"{column}\" for {code} is not a finite number"
-                )));
-            }
-            Some(v)
-        };
-        rows.push(Row {
-            record: record_no,
-            code,
-            value,
-        });
+    read_table(path, key, column, filter, &[])
+}
+
+/// [`read_filtered_column`] that also returns the text of the `extra` columns of each row
+/// (e.g. a comparison with England, confidence limits).
+pub fn read_table(
+    path: &Path,
+    key: &str,
+    column: &str,
+    filter: &BTreeMap<String, String>,
+    extra: &[&str],
+) -> Result<Vec<Row>, LoadError> {
+    Table::read(path)?.rows(key, column, filter, extra)
+}
+
+/// A whole CSV file in memory, read once however many columns are taken from it.
+#[derive(Debug, Clone)]
+pub struct Table {
+    headers: csv::StringRecord,
+    records: Vec<csv::StringRecord>,
+    shown: String,
+}
+
+impl Table {
+    /// Reads every record (a malformed record is an error naming it).
+    pub fn read(path: &Path) -> Result<Table, LoadError> {
+        let mut csv = CsvFile::open(path)?;
+        let records = csv
+            .reader
+            .records()
+            .enumerate()
+            .map(|(i, r)| {
+                r.map_err(|e| LoadError::Record {
+                    path: csv.shown.clone(),
+                    record: i + 1,
+                    message: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Table {
+            headers: csv.headers.clone(),
+            records,
+            shown: csv.shown.clone(),
+        })
     }
-    Ok(rows)
+
+    fn column(&self, name: &str) -> Result<usize, LoadError> {
+        column_in(&self.headers, &self.shown, name)
+    }
+
+    /// `column` keyed by `key` over the rows whose `filter` columns have the given values,
+    /// with the text of the `extra` columns.
+    pub fn rows(
+        &self,
+        key: &str,
+        column: &str,
+        filter: &BTreeMap<String, String>,
+        extra: &[&str],
+    ) -> Result<Vec<Row>, LoadError> {
+        let (key_at, value_at) = (self.column(key)?, self.column(column)?);
+        let extra_at: Vec<usize> = extra
+            .iter()
+            .map(|c| self.column(c))
+            .collect::<Result<_, _>>()?;
+        let filter_at: Vec<(usize, &str)> = filter
+            .iter()
+            .map(|(col, want)| Ok((self.column(col)?, want.as_str())))
+            .collect::<Result<_, LoadError>>()?;
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, record) in self.records.iter().enumerate() {
+            let record_no = i + 1;
+            let err = |message: String| LoadError::Record {
+                path: self.shown.clone(),
+                record: record_no,
+                message,
+            };
+            if !filter_at
+                .iter()
+                .all(|(at, want)| record.get(*at).map(str::trim) == Some(*want))
+            {
+                continue;
+            }
+            let code = record.get(key_at).unwrap_or("").trim().to_string();
+            if code.is_empty() {
+                return Err(err(format!("the key column \"{key}\" is empty")));
+            }
+            if !seen.insert(code.clone()) {
+                return Err(err(format!("code {code} appears more than once")));
+            }
+            let raw = record.get(value_at).unwrap_or("").trim();
+            let value = if MISSING.contains(&raw.to_ascii_lowercase().as_str()) {
+                None
+            } else {
+                let v: f64 = raw.replace(',', "").parse().map_err(|_| {
+                    err(format!(
+                        "\"{column}\" for {code} is \"{raw}\", which is not a number"
+                    ))
+                })?;
+                if !v.is_finite() {
+                    return Err(err(format!(
+                        "\"{column}\" for {code} is not a finite number"
+                    )));
+                }
+                Some(v)
+            };
+            let extra = extra_at
+                .iter()
+                .map(|&at| record.get(at).unwrap_or("").trim().to_string())
+                .collect();
+            rows.push(Row {
+                record: record_no,
+                code,
+                value,
+                extra,
+            });
+        }
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]

@@ -3,9 +3,12 @@
 //! areas break a rule, and one area's profile against London.
 
 pub mod catalog;
+pub mod change;
+pub mod headlines;
 pub mod point;
 pub mod polygon;
 pub mod profile;
+pub mod scorecard;
 pub mod search;
 pub mod select;
 pub mod values;

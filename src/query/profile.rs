@@ -3,6 +3,7 @@
 
 use super::QueryError;
 use crate::atlas::Atlas;
+use crate::indicator::Comparison;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -18,6 +19,21 @@ pub struct ProfileValue {
     pub method: String,
     /// A published comparator (e.g. England), where the source gives one.
     pub reference: Option<crate::indicator::ReferenceValue>,
+    /// How the value compares with the reference, where the publisher judged it or
+    /// confidence intervals tell.
+    pub comparison: Option<Comparison>,
+    /// The value's 95 % confidence interval, where published.
+    pub interval: Option<[f64; 2]>,
+}
+
+/// One period of a series for one area.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesPoint {
+    pub period: String,
+    pub indicator: String,
+    pub value: Option<f64>,
+    pub london: Option<f64>,
+    pub england: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +46,8 @@ pub struct Profile {
     pub area_m2: f64,
     pub properties: BTreeMap<String, String>,
     pub indicators: BTreeMap<String, ProfileValue>,
+    /// Every series the layer carries: the area's value, London's and England's per period.
+    pub series: BTreeMap<String, Vec<SeriesPoint>>,
 }
 
 impl Atlas {
@@ -66,6 +84,8 @@ impl Atlas {
                         of,
                         method: col.method.describe(),
                         reference: ind.and_then(|i| i.reference.clone()),
+                        comparison: col.comparison(i),
+                        interval: col.interval(i),
                     },
                 )
             })
@@ -83,6 +103,37 @@ impl Atlas {
             area_m2: area.area_m2,
             properties: area.properties.clone(),
             indicators,
+            series: self.series_of(layer, i),
         })
+    }
+
+    /// The series `layer` carries, with area `i`'s value per period (only periods the layer
+    /// has).
+    pub fn series_of(
+        &self,
+        layer: &crate::layer::Layer,
+        i: usize,
+    ) -> BTreeMap<String, Vec<SeriesPoint>> {
+        self.series
+            .iter()
+            .filter_map(|s| {
+                let points: Vec<SeriesPoint> = s
+                    .members
+                    .iter()
+                    .filter(|(_, id)| layer.columns.contains_key(id))
+                    .map(|(period, id)| {
+                        let ind = self.indicator(id);
+                        SeriesPoint {
+                            period: period.clone(),
+                            indicator: id.clone(),
+                            value: layer.value(id, i),
+                            london: ind.and_then(|x| x.london),
+                            england: ind.and_then(|x| x.reference.as_ref()?.value),
+                        }
+                    })
+                    .collect();
+                (!points.is_empty()).then(|| (s.id.clone(), points))
+            })
+            .collect()
     }
 }
