@@ -134,7 +134,8 @@ pub fn change_classes(changes: impl Iterator<Item = f64>, polarity: Polarity) ->
         .map(two_significant_figures)
         .filter(|m| *m > 0.0)
         .unwrap_or(1.0);
-    let breaks = vec![-m, -m / 3.0, m / 3.0, m];
+    let inner = two_significant_figures(m / 3.0);
+    let breaks = vec![-m, -inner, inner, m];
     Classes::from_breaks(breaks, Palette::Change, polarity)
 }
 

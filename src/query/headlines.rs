@@ -70,7 +70,7 @@ impl Atlas {
                 format!(
                     "{} in the {} {} areas where {rule}",
                     parts.join(" and "),
-                    sel.count,
+                    thousands(sel.count as f64),
                     layer
                 )
             }
