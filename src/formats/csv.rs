@@ -44,7 +44,10 @@ pub fn scorecard(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
     for p in &card.priorities {
         let number = p.number.map(|n| n.to_string()).unwrap_or_default();
         if p.rows.is_empty() {
-            w.write_record([number.as_str(), p.title.as_str(), "", p.note.as_str()])?;
+            // A priority without measures keeps its row, with its note as the title.
+            let mut row = vec![number.as_str(), p.title.as_str(), "", p.note.as_str()];
+            row.resize(15, "");
+            w.write_record(row)?;
             continue;
         }
         for m in &p.rows {
