@@ -183,6 +183,19 @@ pub fn worst_first(
 }
 
 impl Indicator {
+    /// The rank of an optional value among a column's values: (rank if valued, count of
+    /// values).
+    pub fn rank_in(&self, value: Option<f64>, values: &[Option<f64>]) -> (Option<usize>, usize) {
+        let all = || values.iter().flatten().copied();
+        match value {
+            Some(v) => {
+                let (r, of) = self.rank(v, all());
+                (Some(r), of)
+            }
+            None => (None, all().count()),
+        }
+    }
+
     /// Rank of `value` among `values`, 1 = worst (per polarity; for neutral indicators,
     /// 1 = largest). Ties share the best rank. Returns (rank, count of values).
     pub fn rank(&self, value: f64, values: impl Iterator<Item = f64>) -> (usize, usize) {

@@ -11,7 +11,7 @@ use super::derive;
 use super::repair::repair_areas;
 use super::report::{JoinReport, LayerReport, LoadReport};
 use super::{Atlas, AtlasError, Options};
-use crate::aggregate::Method;
+use crate::aggregate::{Method, Scope};
 use crate::classes::{breaks_for, Classes, Palette};
 use crate::geom::overlay::{layer_overlaps, Overlap};
 use crate::indicator::{
@@ -181,33 +181,27 @@ pub fn derive_columns(manifest: &Manifest, layers: &mut [Layer]) {
             let (Some(&ti), Some(&fi)) = (at.get(&d.layer), at.get(&d.from)) else {
                 continue;
             };
+            let (from, target) = (&layers[fi], &layers[ti]);
+            let weight = def.weight.as_deref();
+            let grouped = |groups: &[Vec<usize>], scope| {
+                derive::by_groups(from, &ind.id, def.aggregation, weight, groups, scope)
+            };
             let column = match d.by {
-                DeriveBy::Borough => derive::by_borough(
-                    &layers[fi],
-                    &ind.id,
-                    def.aggregation,
-                    def.weight.as_deref(),
-                    &layers[ti],
-                ),
+                DeriveBy::Borough => {
+                    grouped(&derive::by_borough_code(from, target), Scope::Borough)
+                }
+                DeriveBy::Members => grouped(&derive::members(from, target), Scope::Members),
                 DeriveBy::BestFit => {
                     let groups = group_cache
                         .entry((ti, fi))
-                        .or_insert_with(|| derive::best_fit(&layers[fi], &layers[ti]));
-                    let weight = def.weight.as_deref();
-                    derive::by_groups(&layers[fi], &ind.id, def.aggregation, weight, groups)
+                        .or_insert_with(|| derive::best_fit(from, target));
+                    grouped(groups, Scope::BestFit)
                 }
-                DeriveBy::Members => derive::by_members(
-                    &layers[fi],
-                    &ind.id,
-                    def.aggregation,
-                    def.weight.as_deref(),
-                    &layers[ti],
-                ),
                 DeriveBy::Overlap => {
                     let ov = overlap_cache
                         .entry((ti, fi))
-                        .or_insert_with(|| layer_overlaps(&layers[ti], &layers[fi]));
-                    derive::by_overlap(&layers[fi], &ind.id, def.aggregation, ov)
+                        .or_insert_with(|| layer_overlaps(target, from));
+                    derive::by_overlap(from, &ind.id, def.aggregation, ov)
                 }
             };
             if let Some(column) = column {

@@ -1,48 +1,39 @@
-//! Derived columns: an indicator computed for one layer from a finer layer's values, by
-//! borough code (LSOAs to boroughs) or by shared area (LSOAs to School Superzones), with the
-//! arithmetic of [`crate::aggregate`]. Means by borough use the indicator's weight column when
-//! the source layer has it (else area); means by overlap are weighted by shared area.
+//! Derived columns: an indicator computed for one layer from a finer layer's values, with the
+//! arithmetic of [`crate::aggregate`]: over groups of whole areas (by borough code, by the
+//! members a dissolved area was made of, or by best fit of interior points; means weighted by
+//! the indicator's weight column when the source layer has it, else by area), or by shared
+//! area (LSOAs to School Superzones; means weighted by shared area); and ratios of two
+//! columns of the same layer.
 
 use crate::aggregate::{aggregate, Method, Part, Scope, Weight};
 use crate::geom::overlay::Overlap;
 use crate::indicator::Aggregation;
 use crate::layer::{Column, Layer};
 use geo::{InteriorPoint, Intersects};
-use std::collections::HashMap;
 
-/// Groups `from`'s values by borough code onto the areas of `target` (keyed by their codes).
-/// `weight` names a column of `from` used for means; None (or a column `from` lacks) = area.
-pub fn by_borough(
-    from: &Layer,
-    indicator: &str,
-    aggregation: Aggregation,
-    weight: Option<&str>,
-    target: &Layer,
-) -> Option<Column> {
-    let src = from.columns.get(indicator)?;
-    let weight = weight.filter(|w| from.columns.contains_key(*w));
-    let mut groups: HashMap<&str, Vec<Part>> = HashMap::new();
+/// For each target area, the `from` areas whose borough code is the target's code.
+pub fn by_borough_code(from: &Layer, target: &Layer) -> Vec<Vec<usize>> {
+    let mut groups = vec![Vec::new(); target.areas.len()];
     for (i, area) in from.areas.iter().enumerate() {
-        if let Some(b) = area.borough.as_deref() {
-            groups
-                .entry(b)
-                .or_default()
-                .push(Part::whole(i, area.area_m2));
+        if let Some(t) = area.borough.as_deref().and_then(|b| target.area_index(b)) {
+            groups[t].push(i);
         }
     }
-    let w = weight_of(from, weight);
-    let values = target
+    groups
+}
+
+/// For each target area, the `from` areas it was dissolved from (its members).
+pub fn members(from: &Layer, target: &Layer) -> Vec<Vec<usize>> {
+    target
         .areas
         .iter()
         .map(|a| {
-            let parts = groups.get(a.code.as_str())?;
-            aggregate(aggregation, &src.values, w, parts.iter().copied())
+            a.members
+                .iter()
+                .filter_map(|m| from.area_index(m))
+                .collect()
         })
-        .collect();
-    Some(Column::new(
-        values,
-        aggregated(Scope::Borough, aggregation, from, weight),
-    ))
+        .collect()
 }
 
 /// For each target area, the `from` areas whose interior point it holds (each `from` area in
@@ -65,14 +56,16 @@ pub fn best_fit(from: &Layer, target: &Layer) -> Vec<Vec<usize>> {
     groups
 }
 
-/// Aggregates `from`'s values over precomputed groups (see [`best_fit`]), weighted like
-/// [`by_borough`].
+/// Aggregates `from`'s values over whole areas grouped per target area (`groups[t]` = the
+/// `from` areas of target `t`, in order). `weight` names a column of `from` for means; None
+/// (or a column `from` lacks) = area. `scope` says how the groups were made.
 pub fn by_groups(
     from: &Layer,
     indicator: &str,
     aggregation: Aggregation,
     weight: Option<&str>,
     groups: &[Vec<usize>],
+    scope: Scope,
 ) -> Option<Column> {
     let src = from.columns.get(indicator)?;
     let weight = weight.filter(|w| from.columns.contains_key(*w));
@@ -86,38 +79,7 @@ pub fn by_groups(
         .collect();
     Some(Column::new(
         values,
-        aggregated(Scope::BestFit, aggregation, from, weight),
-    ))
-}
-
-/// Aggregates the values of each target area's members (the `from` areas it was dissolved
-/// from), weighted like [`by_borough`].
-pub fn by_members(
-    from: &Layer,
-    indicator: &str,
-    aggregation: Aggregation,
-    weight: Option<&str>,
-    target: &Layer,
-) -> Option<Column> {
-    let src = from.columns.get(indicator)?;
-    let weight = weight.filter(|w| from.columns.contains_key(*w));
-    let w = weight_of(from, weight);
-    let values = target
-        .areas
-        .iter()
-        .map(|a| {
-            let parts: Vec<Part> = a
-                .members
-                .iter()
-                .filter_map(|m| from.area_index(m))
-                .map(|i| Part::whole(i, from.areas[i].area_m2))
-                .collect();
-            aggregate(aggregation, &src.values, w, parts)
-        })
-        .collect();
-    Some(Column::new(
-        values,
-        aggregated(Scope::Members, aggregation, from, weight),
+        aggregated(scope, aggregation, from, weight),
     ))
 }
 

@@ -67,6 +67,16 @@ impl Atlas {
         })
     }
 
+    /// The index of the area with `code` in `layer`, or an error naming both.
+    pub fn require_area(&self, layer: &Layer, code: &str) -> Result<usize, QueryError> {
+        layer
+            .area_index(code)
+            .ok_or_else(|| QueryError::UnknownArea {
+                layer: layer.id.clone(),
+                code: code.to_string(),
+            })
+    }
+
     /// The column of `indicator` on `layer`, or an error listing the layer's indicators.
     pub fn require_column<'a>(
         &self,

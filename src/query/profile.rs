@@ -53,12 +53,7 @@ pub struct Profile {
 impl Atlas {
     pub fn profile(&self, layer_id: &str, code: &str) -> Result<Profile, QueryError> {
         let layer = self.require_layer(layer_id)?;
-        let i = layer
-            .area_index(code)
-            .ok_or_else(|| QueryError::UnknownArea {
-                layer: layer.id.clone(),
-                code: code.to_string(),
-            })?;
+        let i = self.require_area(layer, code)?;
         let area = &layer.areas[i];
         let indicators = layer
             .columns
@@ -66,13 +61,9 @@ impl Atlas {
             .map(|(id, col)| {
                 let value = col.values[i];
                 let ind = self.indicator(id);
-                let all = || col.values.iter().flatten().copied();
-                let (rank, of) = match (value, ind) {
-                    (Some(v), Some(ind)) => {
-                        let (r, of) = ind.rank(v, all());
-                        (Some(r), of)
-                    }
-                    _ => (None, all().count()),
+                let (rank, of) = match ind {
+                    Some(ind) => ind.rank_in(value, &col.values),
+                    None => (None, col.values.iter().flatten().count()),
                 };
                 let london = ind.and_then(|i| i.london);
                 (

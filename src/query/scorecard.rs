@@ -77,12 +77,7 @@ impl Atlas {
             return Ok(self.card(Place::London, LONDON, &self.name));
         }
         let layer = self.require_layer(layer_id)?;
-        let i = layer
-            .area_index(code)
-            .ok_or_else(|| QueryError::UnknownArea {
-                layer: layer.id.clone(),
-                code: code.to_string(),
-            })?;
+        let i = self.require_area(layer, code)?;
         let mut card = self.card(Place::Area(layer, i), code, &layer.areas[i].name);
         card.layer = layer.id.clone();
         Ok(card)
@@ -164,14 +159,7 @@ impl Atlas {
             Place::Area(layer, i) => {
                 let col = layer.columns.get(&ind.id)?;
                 let value = col.values[i];
-                let all = || col.values.iter().flatten().copied();
-                let (rank, of) = match value {
-                    Some(v) => {
-                        let (r, of) = ind.rank(v, all());
-                        (Some(r), of)
-                    }
-                    None => (None, all().count()),
-                };
+                let (rank, of) = ind.rank_in(value, &col.values);
                 (value, col.comparison(i), rank, of)
             }
             Place::London => (ind.london, None, None, 0),
