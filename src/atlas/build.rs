@@ -20,7 +20,7 @@ use crate::indicator::{
 use crate::layer::{Area, Column, Layer};
 use crate::load::table::{Row, Table};
 use crate::load::{self, DataDir};
-use crate::manifest::{DeriveBy, Format, IndicatorSpec, Manifest, TableSpec};
+use crate::manifest::{first_year, DeriveBy, Format, IndicatorSpec, Manifest, TableSpec};
 use crate::priority::Priority;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -223,9 +223,17 @@ pub fn compute_ratios(manifest: &Manifest, layers: &mut [Layer]) {
     }
 }
 
-/// The priorities with their indicators and series, and every series with its members.
+/// The priorities with their indicators and series, and every series with its members:
+/// those a `[[series]]` declares, then those stand-alone indicators name (titled after
+/// their first member without its year, members in year order).
 pub fn describe_priorities(manifest: &Manifest) -> (Vec<Priority>, Vec<Series>) {
-    let series: Vec<Series> = manifest
+    let member = |i: &IndicatorSpec| {
+        let d = &i.definition;
+        let period = d.period.clone().unwrap_or_else(|| d.year.to_string());
+        (period, i.id.clone())
+    };
+    let declared = |id: &str| manifest.series().iter().any(|d| d.id == id);
+    let mut series: Vec<Series> = manifest
         .series()
         .iter()
         .map(|s| Series {
@@ -238,15 +246,29 @@ pub fn describe_priorities(manifest: &Manifest) -> (Vec<Priority>, Vec<Series>) 
                 .indicators()
                 .iter()
                 .filter(|i| i.series.as_ref() == Some(&s.id))
-                .map(|i| {
-                    (
-                        i.definition.period.clone().unwrap_or_default(),
-                        i.id.clone(),
-                    )
-                })
+                .map(member)
                 .collect(),
         })
         .collect();
+    for i in manifest.indicators() {
+        let Some(id) = i.series.as_deref().filter(|id| !declared(id)) else {
+            continue;
+        };
+        match series.iter_mut().find(|s| s.id == id) {
+            Some(s) => {
+                s.members.push(member(i));
+                s.members.sort_by_key(|(p, _)| first_year(p));
+            }
+            None => series.push(Series {
+                id: id.to_string(),
+                priority: i.priority.clone(),
+                title: without_year(&i.definition.title, i.definition.year),
+                unit: i.definition.unit.clone(),
+                polarity: i.definition.polarity,
+                members: vec![member(i)],
+            }),
+        }
+    }
     let priorities = manifest
         .priorities()
         .iter()
@@ -270,6 +292,16 @@ pub fn describe_priorities(manifest: &Manifest) -> (Vec<Priority>, Vec<Series>) 
         })
         .collect();
     (priorities, series)
+}
+
+/// A title without its trailing year ("Nitrogen dioxide (NO2), annual mean 2013" -> "...
+/// annual mean").
+fn without_year(title: &str, year: u16) -> String {
+    let y = year.to_string();
+    title
+        .strip_suffix(&y)
+        .map(|t| t.trim_end_matches([' ', ',']).to_string())
+        .unwrap_or_else(|| title.to_string())
 }
 
 /// The atlas's description of every indicator.

@@ -17,6 +17,7 @@ use serde::Deserialize;
 mod series;
 mod spec;
 
+pub use series::first_year;
 pub use spec::*;
 use std::collections::HashSet;
 use std::path::Path;
@@ -88,6 +89,16 @@ impl Manifest {
             path: origin.to_string(),
             message,
         };
+        if let Some(i) = manifest.indicators.iter().find(|i| {
+            let named = i.series.as_ref();
+            manifest.series.iter().any(|s| Some(&s.id) == named)
+        }) {
+            return Err(inconsistent(format!(
+                "indicator {} names series {}, which a [[series]] declares: add the period there",
+                i.id,
+                i.series.as_deref().unwrap_or_default()
+            )));
+        }
         for s in &manifest.series {
             let expanded = series::expand(s).map_err(inconsistent)?;
             manifest.indicators.extend(expanded);

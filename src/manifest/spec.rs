@@ -89,8 +89,10 @@ pub struct IndicatorSpec {
     pub priority: String,
     /// Computed on each of its layers from two other indicators.
     pub ratio: Option<RatioSpec>,
-    /// The series it belongs to, when it was declared in a [`SeriesSpec`].
-    #[serde(skip)]
+    /// The series it belongs to: set for the indicators a [`SeriesSpec`] declares, or named
+    /// by a stand-alone indicator that is one period of a measure whose periods come from
+    /// different files (e.g. `no2_2013_mean`, `no2_2016_mean` in series `no2_mean`).
+    #[serde(default)]
     pub series: Option<String>,
     #[serde(rename = "table", default)]
     pub tables: Vec<TableSpec>,
