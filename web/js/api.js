@@ -12,6 +12,11 @@ async function json(url, init) {
 export const api = {
   indicators: () => json('/api/indicators'),
   layers: () => json('/api/layers'),
+  priorities: () => json('/api/priorities'),
+  headlines: () => json('/api/headlines'),
+  change: (layer, from, to) => json(`/api/change?layer=${encodeURIComponent(layer)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
+  /** A scorecard: `layer` 'london' (code ignored) or boroughs / ics with the area's code. */
+  scorecard: (layer, code) => json(scorecardUrl(layer, code)),
   area: (layer, code) => json(`/api/areas/${encodeURIComponent(layer)}/${encodeURIComponent(code)}`),
   areaGeojson: (layer, code) => json(`/api/areas/${encodeURIComponent(layer)}/${encodeURIComponent(code)}?format=geojson`),
   values: (layer, indicator) => json(`/api/values?layer=${encodeURIComponent(layer)}&indicator=${encodeURIComponent(indicator)}`),
@@ -31,3 +36,9 @@ export function selectUrl(layer, where, format = 'json') {
   return `/api/select?layer=${encodeURIComponent(layer)}&where=${encodeURIComponent(where)}${f}`;
 }
 
+
+/** URL of a scorecard (`format` 'csv' for the server's CSV of the same rows). */
+export function scorecardUrl(layer, code, format = 'json') {
+  const path = layer === 'london' ? '/api/scorecards/london' : `/api/scorecards/${encodeURIComponent(layer)}/${encodeURIComponent(code)}`;
+  return format === 'json' ? path : `${path}?format=${format}`;
+}

@@ -1,9 +1,11 @@
 // Legend: renders the key for what the map shows: the classes of one indicator (units, the
-// NO2 40 µg/m³ legal limit marked, "darker = worse" wording, no-data swatch, source and year),
-// or the 3x3 grid of the NO2 x deprivation view with its own two-axis key.
+// NO2 40 µg/m³ legal limit marked, "darker = worse" wording, no-data swatch, source and
+// period), the 3x3 grid of the NO2 x deprivation view with its own two-axis key, or the
+// diverging classes of the change between two periods of a series with which way is better.
 
-import { BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit } from './catalog.js';
+import { BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit, periodOf } from './catalog.js';
 import { escapeHtml } from './html.js';
+import { signed, upDown } from './vision.js';
 
 function worseText(ind) {
   if (ind.polarity === 'higher-is-worse') return 'Darker colours are worse (higher values).';
@@ -44,7 +46,7 @@ export function renderSingle(el, ind, layer, classes) {
     <ol aria-label="Colour classes, worst first">${rows.join('')}</ol>
     ${limitNote}
     <p class="meta">Areas: ${escapeHtml(GEO_LABEL[layer] || layer)}. ${ind.london !== null && ind.london !== undefined ? `London: ${escapeHtml(fmtUnit(ind.london, ind.unit))}.` : ''}</p>
-    <p class="meta">Source: ${escapeHtml(ind.source_title)} (${escapeHtml(ind.publisher)}), ${escapeHtml(ind.year)}. ${escapeHtml(ind.licence)}.</p>`;
+    <p class="meta">Source: ${escapeHtml(ind.source_title)} (${escapeHtml(ind.publisher)}), ${escapeHtml(periodOf(ind))}. ${escapeHtml(ind.licence)}.</p>`;
 }
 
 /** Legend for the NO2 x deprivation grid; `noData` is the server's no-data colour. */
@@ -76,3 +78,39 @@ export function renderBivariate(el, no2, dep, layer, noData) {
 
 function depText(d) { return ['least deprived (deciles 8–10)', 'middle (deciles 4–7)', 'most deprived (deciles 1–3)'][d]; }
 function no2Text(n) { return [`NO2 below ${BIVAR_NO2[0]}`, `NO2 ${BIVAR_NO2[0]}–${BIVAR_NO2[1]}`, `NO2 ${BIVAR_NO2[1]} and above`][n]; }
+
+/**
+ * Legend for the change view: `ch` is /api/change (classes, better, periods, London's figures),
+ * `ind` the later period's indicator (title, unit, source), `isCount` whether the unit counts
+ * things ("more offences"). Red is the worse direction (the server's `change` palette).
+ */
+export function renderChange(el, ch, ind, title, layer, isCount) {
+  const c = ch.classes;
+  const words = upDown(ch.unit, isCount);
+  const edges = [null, ...c.breaks, null];
+  const rows = c.colours.map((col, k) => {
+    const lo = edges[k], hi = edges[k + 1];
+    let text;
+    if (lo === null) text = `Below ${signed(hi, ch.unit)}`;
+    else if (hi === null) text = `${signed(lo, ch.unit)} and above`;
+    else text = `${signed(lo, ch.unit)} to under ${signed(hi, ch.unit)}`;
+    if (lo !== null && hi !== null && lo < 0 && hi > 0) text += ' (little change)';
+    return `<li data-class="${k}"><span class="sw" style="background:${col}"></span><span>${escapeHtml(text)}</span></li>`;
+  });
+  // Worse at the top, as in the single-indicator legend.
+  if (ch.better !== 'higher') rows.reverse();
+  rows.push(`<li><span class="sw" style="background:${c.no_data}"></span><span>No data</span></li>`);
+  const red = c.palette === 'change';
+  let sense;
+  if (ch.better === 'lower') sense = `${red ? 'Red' : 'Darker'}: got worse (${words.up}). ${red ? 'Blue' : 'Lighter'}: got better (${words.down}).`;
+  else if (ch.better === 'higher') sense = `${red ? 'Red' : 'Darker'}: got worse (${words.down}). ${red ? 'Blue' : 'Lighter'}: got better (${words.up}).`;
+  else sense = `${red ? 'Red' : 'Darker'}: ${words.up}; ${red ? 'blue' : 'lighter'}: ${words.down}. Neither is better or worse.`;
+  const london = Number.isFinite(ch.london_from) && Number.isFinite(ch.london_to)
+    ? `London: ${fmtUnit(ch.london_from, ch.unit)} in ${ch.from_period}, ${fmtUnit(ch.london_to, ch.unit)} in ${ch.to_period} (${signed(ch.london_to - ch.london_from, ch.unit)}).` : '';
+  el.innerHTML = `<h2 id="legend-title">Legend</h2>
+    <p class="title" id="legend-indicator" data-indicator="change:${escapeHtml(ch.from)}:${escapeHtml(ch.to)}">Change in ${escapeHtml(/^[A-Z][a-z]/.test(title) ? title[0].toLowerCase() + title.slice(1) : title)}, ${escapeHtml(ch.from_period)} to ${escapeHtml(ch.to_period)}</p>
+    <p class="worse" id="legend-sense" data-better="${escapeHtml(ch.better || '')}">${escapeHtml(sense)}</p>
+    <ol aria-label="Classes of the change, worst first">${rows.join('')}</ol>
+    <p class="meta">Change = ${escapeHtml(ch.to_period)} value − ${escapeHtml(ch.from_period)} value${ch.unit ? `, in ${escapeHtml(ch.unit)}` : ''}. Areas: ${escapeHtml(GEO_LABEL[layer] || layer)}. ${escapeHtml(london)}</p>
+    <p class="meta">Source: ${escapeHtml(ind.source_title)} (${escapeHtml(ind.publisher)}). ${escapeHtml(ind.licence)}.</p>`;
+}

@@ -1,6 +1,6 @@
 // Map: owns the MapLibre map, its style (built here from the catalog: no outside basemap, fonts
 // or glyphs; our own borough outlines give context and the Thames shows as the background), the
-// choropleth / bivariate paint expressions, hover (feature-state) and selection highlight, and
+// choropleth / bivariate / change paint expressions, hover (feature-state) and selection highlight, and
 // turning clicks or Enter on the focused map into "area picked" callbacks.
 
 import { BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
@@ -18,6 +18,14 @@ export function choroplethColor(id, classes) {
   const step = ['step', ['get', id], classes.colors[0]];
   classes.breaks.forEach((b, k) => step.push(b, classes.colors[k + 1]));
   return ['case', ['==', ['typeof', ['get', id]], 'number'], step, classes.noData];
+}
+
+/** Paint expression for the change view: the later period minus the earlier, stepped over the
+ * diverging classes of /api/change {breaks, colours, no_data}; no data where either is missing. */
+export function changeColor(from, to, classes) {
+  const step = ['step', ['-', ['get', to], ['get', from]], classes.colours[0]];
+  classes.breaks.forEach((b, k) => step.push(b, classes.colours[k + 1]));
+  return ['case', ['all', ['==', ['typeof', ['get', from]], 'number'], ['==', ['typeof', ['get', to]], 'number']], step, classes.no_data];
 }
 
 /** Paint expression for the 3x3 NO2 x deprivation view; `noData` is the server's no-data colour. */
@@ -109,8 +117,12 @@ export class AtlasMap {
     return { center: [c.lng, c.lat], zoom: this.map.getZoom() };
   }
 
-  /** Draw `layer` coloured by the paint expression `color`; keeps the selection highlight. */
-  show(layer, color, opacity, sortKey) {
+  /**
+   * Draw `layer` coloured by the paint expression `color`; keeps the selection highlight.
+   * `coarse`: areas larger than boroughs (the five Integrated Care Systems), outlined in a bold
+   * dark line above the borough lines so each system reads as one shape.
+   */
+  show(layer, color, opacity, sortKey, coarse = false) {
     const m = this.map;
     if (this.layer !== layer) {
       for (const id of CHORO_LAYERS) if (m.getLayer(id)) m.removeLayer(id);
@@ -119,7 +131,10 @@ export class AtlasMap {
       m.addLayer({ id: 'choro', type: 'fill', ...src, layout: { 'fill-sort-key': sortKey },
         paint: { 'fill-color': color, 'fill-opacity': opacity } }, 'borough-line');
       m.addLayer({ id: 'choro-line', type: 'line', ...src,
-        paint: { 'line-color': '#ffffff', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.25, 13, 0.6], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.1, 14, 0.8] } }, 'borough-line');
+        paint: coarse
+          ? { 'line-color': '#1b1f24', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 2.2, 13, 4] }
+          : { 'line-color': '#ffffff', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.25, 13, 0.6], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.1, 14, 0.8] } },
+      coarse ? ['selected-casing', 'draw-fill'].find(id => m.getLayer(id)) : 'borough-line');
       m.addLayer({ id: 'choro-hover', type: 'line', ...src,
         paint: { 'line-color': '#000000', 'line-width': 2.5,
           'line-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 1, 0] } }, m.getLayer('selected-casing') ? 'selected-casing' : undefined);

@@ -7,7 +7,7 @@ import { api } from './api.js';
 import { fmt } from './catalog.js';
 import { escapeHtml } from './html.js';
 
-const LAYER_NAME = { boroughs: 'Boroughs', lsoa11: 'Neighbourhoods (2011 LSOAs)', lsoa21: 'Neighbourhoods (2021 LSOAs)', superzones: 'School zones' };
+const LAYER_NAME = { ics: 'Integrated Care Systems', boroughs: 'Boroughs', wards: 'Wards (2013)', lsoa11: 'Neighbourhoods (2011 LSOAs)', lsoa21: 'Neighbourhoods (2021 LSOAs)', superzones: 'School zones' };
 
 export class Planner {
   constructor(atlasMap, catalog, { onDrawing }) {

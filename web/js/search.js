@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { escapeHtml } from './html.js';
 
-const LAYER_KIND = { boroughs: 'Borough', lsoa11: 'Neighbourhood 2011', lsoa21: 'Neighbourhood 2021', superzones: 'School' };
+const LAYER_KIND = { ics: 'Integrated Care System', boroughs: 'Borough', wards: 'Ward', lsoa11: 'Neighbourhood 2011', lsoa21: 'Neighbourhood 2021', superzones: 'School' };
 
 export class Search {
   /** onResult({layer, code, name, bbox, center}) for an area, onPoint([lon, lat]) for coordinates. */

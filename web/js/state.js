@@ -1,12 +1,13 @@
 // App state and permalinks: what the page shows (indicator family + year, geography, view
-// mode, map centre/zoom, selected area) and its round trip through the URL query string,
-// (dep = the IMD year of the bivariate view), e.g. ?ind=no2_mean&year=2019&geo=lsoa&mode=single&at=12.00/51.50070/-0.12760&area=lsoa11/E01004733
-
-import { familyOf } from './catalog.js';
+// mode, the earlier period of the change view, map centre/zoom, selected area, open scorecard)
+// and its round trip through the URL query string (dep = the IMD year of the bivariate view,
+// from = the earlier year of the change view, card = the scorecard open over the map), e.g.
+// ?ind=no2_mean&year=2019&geo=lsoa&mode=single&at=12.00/51.50070/-0.12760&area=lsoa11/E01004733
+// ?ind=violence&year=2019&from=2011&geo=boroughs&mode=change&card=boroughs/E09000033
 
 export const DEFAULT_VIEW = { center: [-0.1, 51.49], zoom: 9.4 };
-const GEOS = ['auto', 'boroughs', 'lsoa', 'superzones'];
-const MODES = ['single', 'bivariate'];
+export const GEOS = ['auto', 'ics', 'boroughs', 'wards', 'lsoa', 'superzones'];
+const MODES = ['single', 'bivariate', 'change'];
 
 /** State from a URL (falls back to defaults for anything missing or unknown). */
 export function fromUrl(href, catalog) {
@@ -18,11 +19,15 @@ export function fromUrl(href, catalog) {
     view: null,
     area: null,
     dep: null,
+    from: null,
+    card: null,
   };
   const fam = q.get('ind') && catalog.familyByKey.get(q.get('ind'));
   if (fam) {
     const byYear = q.get('year') && fam.members.find(m => String(m.year) === q.get('year'));
     state.indicator = (byYear || fam.members[fam.members.length - 1]).id;
+    const from = q.get('from') && fam.members.find(m => String(m.year) === q.get('from'));
+    if (from) state.from = from.id;
   } else if (q.get('ind') && catalog.indicator(q.get('ind'))) {
     state.indicator = q.get('ind');
   }
@@ -39,6 +44,9 @@ export function fromUrl(href, catalog) {
   if (area.length === 2 && catalog.layers.has(area[0]) && /^[A-Za-z0-9]+$/.test(area[1])) {
     state.area = { layer: area[0], code: area[1] };
   }
+  const card = (q.get('card') || '').split('/');
+  if (card.length === 1 && card[0] === 'london') state.card = { layer: 'london', code: 'london' };
+  else if (card.length === 2 && catalog.layers.has(card[0]) && /^[A-Za-z0-9]+$/.test(card[1])) state.card = { layer: card[0], code: card[1] };
   return state;
 }
 
@@ -46,8 +54,10 @@ export function fromUrl(href, catalog) {
 export function toUrl(state, catalog) {
   const ind = catalog.indicator(state.indicator);
   const q = new URLSearchParams();
-  q.set('ind', familyOf(state.indicator));
+  const fam = catalog.family(state.indicator);
+  q.set('ind', fam ? fam.key : state.indicator);
   if (ind) q.set('year', String(ind.year));
+  if (state.mode === 'change' && state.from && catalog.indicator(state.from)) q.set('from', String(catalog.indicator(state.from).year));
   q.set('geo', state.geo);
   q.set('mode', state.mode);
   if (state.mode === 'bivariate' && state.dep) q.set('dep', state.dep.replace(/^imd(\d{4})_decile$/, '$1'));
@@ -56,5 +66,6 @@ export function toUrl(state, catalog) {
     q.set('at', `${state.view.zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
   }
   if (state.area) q.set('area', `${state.area.layer}/${state.area.code}`);
+  if (state.card) q.set('card', state.card.layer === 'london' ? 'london' : `${state.card.layer}/${state.card.code}`);
   return `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`;
 }

@@ -1,10 +1,12 @@
 // Table view: the accessible alternative to the map. Lists every area of the layer being drawn,
-// worst first by the current indicator (from /api/values), with its class colour; a row's
-// button opens that area's profile and flies the map there.
+// worst first by the current indicator (from /api/values), or in the change view by the change
+// between the two periods (from /api/change, the answer the map is drawn from), with its class
+// colour; a row's button opens that area's profile and flies the map there.
 
 import { api } from './api.js';
-import { GEO_LABEL, classOf, fmt } from './catalog.js';
+import { GEO_LABEL, classOf, familyTitle, fmt } from './catalog.js';
 import { escapeHtml } from './html.js';
+import { signed } from './vision.js';
 
 export class Table {
   constructor({ onOpen }) {
@@ -28,7 +30,7 @@ export class Table {
     this.section.hidden = !open;
     this.toggle.setAttribute('aria-expanded', String(open));
     this.toggle.textContent = open ? 'Hide table' : 'Table view';
-    if (open && this.pending) this.update(...this.pending);
+    if (open && this.pending) this.pending();
   }
 
   /** Values of an indicator on a layer (cached; fetched only for the open table). */
@@ -40,7 +42,7 @@ export class Table {
 
   /** Show `ind` on `layer` (only fetched while the table is open). */
   async update(layer, ind, classes) {
-    this.pending = [layer, ind, classes];
+    this.pending = () => this.update(layer, ind, classes);
     if (!this.open) return;
     const key = `${layer}|${ind.id}|${classes.breaks.join(',')}`;
     if (key === this.key) return;
@@ -64,5 +66,30 @@ export class Table {
         `${showBorough ? `<td>${escapeHtml(a.borough_name || a.borough)}</td>` : ''}<td class="num"><span class="sw" style="display:inline-block;width:.8em;height:.8em;margin-right:.3em;background:${colour || 'transparent'}"></span>${escapeHtml(fmt(a.value, ind.unit))}</td></tr>`;
     });
     this.table.tBodies[0].innerHTML = rows.join('');
+  }
+
+  /** The change view's rows: /api/change `ch` on `layer`, worst change first; `ind` the later period. */
+  showChange(layer, ch, ind) {
+    this.pending = () => this.showChange(layer, ch, ind);
+    if (!this.open) return;
+    const key = `change|${layer}|${ch.from}|${ch.to}`;
+    if (key === this.key) return;
+    this.key = key;
+    const sign = ch.better === 'higher' ? 1 : -1; // worst first: the biggest rise when lower is better
+    const rows = ch.areas.slice().sort((a, b) => {
+      if (a.change === null || b.change === null) return (a.change === null) - (b.change === null);
+      return sign * (a.change - b.change);
+    });
+    const missing = rows.filter(a => a.change === null).length;
+    const order = ch.better === 'higher' ? 'biggest fall (worst) first' : ch.better === 'lower' ? 'biggest rise (worst) first' : 'biggest rise first';
+    this.caption.textContent = `${rows.length.toLocaleString('en-GB')} ${GEO_LABEL[layer] || layer}, ${order}, by the change in ${familyTitle(ind.title)} from ${ch.from_period} to ${ch.to_period}${ch.unit ? ` (${ch.unit})` : ''}. ${missing ? `${missing} without both values are listed last.` : ''}`;
+    this.table.tHead.innerHTML = `<tr><th scope="col" class="num">#</th><th scope="col">Area</th><th scope="col" class="num">${escapeHtml(ch.from_period)}</th><th scope="col" class="num">${escapeHtml(ch.to_period)}</th><th scope="col" class="num">Change</th></tr>`;
+    const c = ch.classes;
+    this.table.tBodies[0].innerHTML = rows.map((a, k) => {
+      const colour = a.change === null ? 'transparent' : c.colours[classOf(a.change, c.breaks)];
+      return `<tr><td class="num">${k + 1}</td><td><button type="button" class="link" data-layer="${escapeHtml(layer)}" data-code="${escapeHtml(a.code)}">${escapeHtml(a.name)}</button></td>` +
+        `<td class="num">${escapeHtml(fmt(a.from, ch.unit))}</td><td class="num">${escapeHtml(fmt(a.to, ch.unit))}</td>` +
+        `<td class="num"><span class="sw" style="display:inline-block;width:.8em;height:.8em;margin-right:.3em;background:${colour}"></span>${escapeHtml(signed(a.change, ch.unit))}</td></tr>`;
+    }).join('');
   }
 }
