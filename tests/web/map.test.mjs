@@ -7,7 +7,7 @@ import { mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, startBrowser, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, SHOTS } from './harness.mjs';
+import { startServer, startBrowser, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, lowContrast, SHOTS } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let server, browser;
@@ -243,34 +243,6 @@ test('at 375 px wide the page fits the screen and the controls stay reachable', 
   assert.deepEqual(await allProblems(p), []);
   await p.page.close();
 });
-
-/** Text elements (outside the map canvas) whose colour contrast is below WCAG AA. */
-function lowContrast() {
-  const parse = c => { const m = c.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
-  const lum = ({ r, g, b }) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((a, v, k) => a + v * [0.2126, 0.7152, 0.0722][k], 0);
-  const bgOf = el => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c.a > 0.9) return c;
-    }
-    return { r: 255, g: 255, b: 255, a: 1 };
-  };
-  const bad = [];
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.closest('.maplibregl-map') || el.closest('[hidden]') || !el.offsetParent) continue;
-    const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
-    if (!text) continue;
-    const cs = getComputedStyle(el);
-    if (cs.visibility === 'hidden' || cs.clip === 'rect(0px, 0px, 0px, 0px)') continue;
-    const fg = parse(cs.color), bg = bgOf(el);
-    const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
-    const ratio = (l1 + 0.05) / (l2 + 0.05);
-    const size = parseFloat(cs.fontSize), bold = Number(cs.fontWeight) >= 700;
-    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-    if (ratio < need) bad.push(`${el.tagName}#${el.id}.${el.className} "${text.slice(0, 30)}" ${ratio.toFixed(2)}`);
-  }
-  return bad;
-}
 
 test('text meets WCAG AA contrast and the map can be used from the keyboard', async () => {
   const p = await openPage(browser.context, server.base, '/?geo=lsoa&at=14/51.5007/-0.1276&area=lsoa11/E01004733');
