@@ -297,9 +297,31 @@ async fn change_between_two_periods_is_later_minus_earlier_with_diverging_classe
         ch["classes"]["colours"][4], "#b2182b",
         "red is the worse way (more offences)"
     );
+    // NO2 2013 -> 2019 (periods published in separate files) is a series too: Westminster
+    // 020C's change equals the difference of its two values.
+    let (s, no2) = get(&format!(
+        "{base}/api/change?layer=lsoa11&from=no2_2013_mean&to=no2_2019_mean"
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{no2}");
+    assert_eq!(no2["series"], "no2_mean");
+    let (_, p) = get(&format!("{base}/api/areas/lsoa11/E01004733")).await;
+    let (a13, a19) = (
+        p["indicators"]["no2_2013_mean"]["value"]
+            .as_f64()
+            .expect("2013"),
+        p["indicators"]["no2_2019_mean"]["value"]
+            .as_f64()
+            .expect("2019"),
+    );
+    let w = no2["areas"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["code"] == "E01004733"))
+        .expect("Westminster 020C");
+    assert_eq!(w["change"].as_f64(), Some(a19 - a13));
     // Two indicators that are not periods of one series are refused.
     let (s, err) = get(&format!(
-        "{base}/api/change?layer=boroughs&from=no2_2013_mean&to=no2_2019_mean"
+        "{base}/api/change?layer=boroughs&from=no2_2013_mean&to=pm25_2019_mean"
     ))
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);

@@ -1,6 +1,8 @@
 //! Series: indicators that differ only by period, declared once in the manifest and expanded
-//! at parse into one indicator per period, `<series id>_<first year of the period>`, titled
-//! "<title>, <period>", whose table is the series' table with `{period}` replaced.
+//! at parse into one indicator per period, `<series id>_<first year of the period>` (or, when
+//! several periods start in the same year, every number of the period: "2022-07" ->
+//! `_2022_07`), titled "<title>, <label>", whose table is the series' table with `{period}`
+//! replaced. The label is the period unless `labels` says how people read it.
 //!
 //! Failure modes: a sentence naming the series for a period that does not start with a year,
 //! a `year` or `period` given to the whole series, or an unknown key.
@@ -26,18 +28,35 @@ pub(super) fn expand(s: &SeriesSpec) -> Result<Vec<IndicatorSpec>, String> {
     if s.periods.is_empty() {
         return Err(format!("series {} has no periods", s.id));
     }
+    if !s.labels.is_empty() && s.labels.len() != s.periods.len() {
+        return Err(format!(
+            "series {} has {} labels for {} periods",
+            s.id,
+            s.labels.len(),
+            s.periods.len()
+        ));
+    }
+    let years: Vec<Option<u16>> = s.periods.iter().map(|p| first_year(p)).collect();
+    let shared_years = (1..years.len()).any(|k| years[..k].contains(&years[k]));
     s.periods
         .iter()
-        .map(|p| {
-            let year = first_year(p).ok_or_else(|| {
+        .enumerate()
+        .map(|(k, p)| {
+            let year = years[k].ok_or_else(|| {
                 format!("series {}: period \"{p}\" does not start with a year", s.id)
             })?;
+            let label = s.labels.get(k).unwrap_or(p);
+            let suffix = if shared_years {
+                numbers_of(p)
+            } else {
+                year.to_string()
+            };
             let mut definition = s.definition.clone();
             definition.year = year;
-            definition.period = Some(p.clone());
-            definition.title = format!("{}, {p}", s.definition.title);
+            definition.period = Some(label.clone());
+            definition.title = format!("{}, {label}", s.definition.title);
             Ok(IndicatorSpec {
-                id: format!("{}_{year}", s.id),
+                id: format!("{}_{suffix}", s.id),
                 source: s.source.clone(),
                 priority: s.priority.clone(),
                 ratio: None,
@@ -49,6 +68,15 @@ pub(super) fn expand(s: &SeriesSpec) -> Result<Vec<IndicatorSpec>, String> {
             })
         })
         .collect()
+}
+
+/// Every run of digits of a period joined by `_` ("2022-07" -> "2022_07").
+fn numbers_of(period: &str) -> String {
+    period
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 fn for_period(t: &TableSpec, period: &str) -> TableSpec {
@@ -70,5 +98,6 @@ mod tests {
         assert_eq!(first_year("2016-18"), Some(2016));
         assert_eq!(first_year("2019"), Some(2019));
         assert_eq!(first_year("19/20"), None);
+        assert_eq!(numbers_of("2022-07"), "2022_07");
     }
 }

@@ -197,8 +197,13 @@ pub struct SeriesSpec {
     pub id: String,
     pub source: String,
     pub priority: String,
-    /// The periods as published (e.g. "2017/18", "2016-18", "2019").
+    /// The periods as published (e.g. "2017/18", "2016-18", "2019", "2022-07"), as the table
+    /// names them.
     pub periods: Vec<String>,
+    /// How people read each period, when the table's form is not that ("2019-01-01/P5Y" ->
+    /// "2019-23"); one per period.
+    #[serde(default)]
+    pub labels: Vec<String>,
     /// `column` and `filter` values may hold `{period}`.
     pub table: TableSpec,
     #[serde(rename = "derive", default)]
