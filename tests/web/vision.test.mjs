@@ -124,7 +124,7 @@ test('the indicator menu is grouped by the Vision\'s priorities; priority 8 stay
     await p.page.selectOption('#indicator', series);
     await mapIdle(p.page);
     const periods = await p.page.$$eval('#year option', os => os.map(o => o.textContent));
-    assert.deepEqual(periods, members.sort((a, b) => a.year - b.year).map(i => i.period));
+    assert.deepEqual(periods, members.sort((a, b) => a.year - b.year).map(i => i.period || String(i.year)));
     t.diagnostic(`series ${series}: ${periods.join(', ')}`);
   }
   // periods as published: "2017/18", not "2018"
@@ -261,15 +261,26 @@ test('the profile draws a trend chart of each series with London, and its values
 test('the change view draws violence 2011 to 2019 on boroughs in the server\'s diverging classes', async t => {
   const ch = await getJson(server.base, '/api/change?layer=boroughs&from=violence_2011&to=violence_2019');
   assert.equal(ch.better, 'lower');
-  const p = await openPage(browser.context, server.base, '/?ind=no2_mean&geo=boroughs');
-  // NO2 2013/2016/2019 are separate indicators, not a series: the change view takes a series
+  const indicators = await getJson(server.base, '/api/indicators');
+  const p = await openPage(browser.context, server.base, '/?ind=violence&geo=boroughs');
   await p.page.selectOption('#mode', 'change');
   await p.page.waitForFunction(() => document.getElementById('legend-indicator').dataset.indicator.startsWith('change:'));
-  assert.equal(await p.page.$eval('#indicator option[value="no2_mean"]', o => o.disabled), true);
   assert.equal(await p.page.inputValue('#indicator'), 'violence');
   assert.equal(await p.page.inputValue('#from'), 'violence_2011');
   assert.equal(await p.page.inputValue('#to'), 'violence_2021', 'default: first and last period');
   assert.equal(await p.page.isVisible('#year'), false);
+  // only series can be chosen: every entry without a series is disabled (NO2 2013/2016/2019
+  // while they are three indicators with no `series`)
+  const entries = await p.page.$$eval('#indicator option:not([value^="none:"])', os => os.map(o => [o.value, o.disabled]));
+  const series = new Set(indicators.filter(i => i.series).map(i => i.series));
+  for (const [key, disabled] of entries) assert.equal(disabled, !series.has(key), `${key} ${disabled ? 'disabled' : 'enabled'} in the change view`);
+  t.diagnostic(`change view: ${entries.filter(e => !e[1]).map(e => e[0]).join(', ')} enabled; ${entries.filter(e => e[1]).length} entries without a series disabled`);
+  // a link to the change view of something without a series shows a series instead
+  const single = indicators.find(i => !i.series);
+  const r = await openPage(browser.context, server.base, `/?ind=${single.id}&mode=change&geo=boroughs`);
+  assert.ok(series.has(await r.page.inputValue('#indicator')), 'the change view shows a series');
+  assert.deepEqual(await allProblems(r), []);
+  await r.page.close();
   await p.page.selectOption('#to', 'violence_2019');
   await p.page.waitForFunction(() => document.getElementById('legend-indicator').dataset.indicator === 'change:violence_2011:violence_2019');
   await mapIdle(p.page);

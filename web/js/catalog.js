@@ -81,7 +81,7 @@ export class Catalog {
       seen.get(key).members.push(i);
     }
     for (const f of this.families) {
-      f.members.sort((a, b) => a.year - b.year || periodOf(a).localeCompare(periodOf(b)));
+      f.members.sort((a, b) => a.year - b.year); // stable: periods sharing a year keep the server's order
       f.priority = f.members[f.members.length - 1].priority || null;
     }
     this.familyByKey = seen;

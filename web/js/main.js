@@ -188,7 +188,7 @@ class App {
     ind.addEventListener('change', () => {
       const fam = cat.familyByKey.get(ind.value);
       const cur = cat.indicator(this.state.indicator);
-      const same = fam.members.find(m => m.year === cur.year);
+      const same = fam.members.filter(m => m.year === cur.year).pop();
       this.state.indicator = (same || fam.members[fam.members.length - 1]).id;
       if (this.state.mode === 'change') this.enterChange();
       this.apply().then(() => this.reveal());

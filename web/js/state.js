@@ -5,6 +5,17 @@
 // ?ind=no2_mean&year=2019&geo=lsoa&mode=single&at=12.00/51.50070/-0.12760&area=lsoa11/E01004733
 // ?ind=violence&year=2019&from=2011&geo=boroughs&mode=change&card=boroughs/E09000033
 
+import { familyOf, periodOf } from './catalog.js';
+
+/** How a link names a member of a family: its year, or its period where two members share a
+ * year (a monthly series). */
+export function memberKey(fam, m) {
+  const sameYear = fam.members.filter(x => x.year === m.year).length > 1;
+  return sameYear ? periodOf(m) : String(m.year);
+}
+
+const memberOf = (fam, key) => key && (fam.members.find(m => memberKey(fam, m) === key) || fam.members.find(m => String(m.year) === key || periodOf(m) === key));
+
 export const DEFAULT_VIEW = { center: [-0.1, 51.49], zoom: 9.4 };
 export const GEOS = ['auto', 'ics', 'boroughs', 'wards', 'lsoa', 'superzones'];
 const MODES = ['single', 'bivariate', 'change'];
@@ -22,14 +33,16 @@ export function fromUrl(href, catalog) {
     from: null,
     card: null,
   };
-  const fam = q.get('ind') && catalog.familyByKey.get(q.get('ind'));
+  const ind = q.get('ind');
+  // a family key, or (older links) the id-without-year of a member of what is now a series
+  const fam = ind && (catalog.familyByKey.get(ind) || catalog.families.find(f => f.members.some(m => familyOf(m.id) === ind)));
   if (fam) {
-    const byYear = q.get('year') && fam.members.find(m => String(m.year) === q.get('year'));
+    const byYear = memberOf(fam, q.get('year'));
     state.indicator = (byYear || fam.members[fam.members.length - 1]).id;
-    const from = q.get('from') && fam.members.find(m => String(m.year) === q.get('from'));
+    const from = memberOf(fam, q.get('from'));
     if (from) state.from = from.id;
-  } else if (q.get('ind') && catalog.indicator(q.get('ind'))) {
-    state.indicator = q.get('ind');
+  } else if (ind && catalog.indicator(ind)) {
+    state.indicator = ind;
   }
   if (!catalog.indicator(state.indicator)) state.indicator = catalog.indicators[0].id;
   if (GEOS.includes(q.get('geo'))) state.geo = q.get('geo');
@@ -56,8 +69,8 @@ export function toUrl(state, catalog) {
   const q = new URLSearchParams();
   const fam = catalog.family(state.indicator);
   q.set('ind', fam ? fam.key : state.indicator);
-  if (ind) q.set('year', String(ind.year));
-  if (state.mode === 'change' && state.from && catalog.indicator(state.from)) q.set('from', String(catalog.indicator(state.from).year));
+  if (ind) q.set('year', fam ? memberKey(fam, ind) : String(ind.year));
+  if (state.mode === 'change' && state.from && catalog.indicator(state.from)) q.set('from', memberKey(fam, catalog.indicator(state.from)));
   q.set('geo', state.geo);
   q.set('mode', state.mode);
   if (state.mode === 'bivariate' && state.dep) q.set('dep', state.dep.replace(/^imd(\d{4})_decile$/, '$1'));
