@@ -255,7 +255,7 @@ test('text meets WCAG AA contrast and the map can be used from the keyboard', as
   await p.page.waitForFunction(() => document.getElementById('profile').dataset.state === 'ready' && !document.getElementById('profile').hidden);
   assert.equal(await p.page.getAttribute('#profile', 'data-code'), 'E01004733');
   // every interactive control is reachable with Tab and shows a focus outline
-  const focusable = await p.page.evaluate(() => [...document.querySelectorAll('button, select, input, a[href]')].filter(e => e.offsetParent && !e.closest('.maplibregl-map')).length);
+  const focusable = await p.page.evaluate(() => [...document.querySelectorAll('button, select, input, a[href], summary, [tabindex]:not([tabindex="-1"])')].filter(e => e.offsetParent && !e.closest('.maplibregl-map')).length);
   const seen = new Set();
   for (let k = 0; k < focusable + 5; k++) {
     await p.page.keyboard.press('Tab');

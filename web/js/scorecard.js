@@ -3,10 +3,10 @@
 // in the server's order with its rows (value, period, London, England, the comparison with
 // England, the trend since the first period with an arrow and words, rank of N), the notes of
 // priorities without data (priority 8 says why), London's headline figures (/api/headlines),
-// a CSV of the same rows and a print stylesheet (css/app.css @media print). While it is open the
+// a link to the server's CSV of the same rows and a print stylesheet (css/app.css @media print). While it is open the
 // map and panel are inert; Escape or "Back to the map" closes it and focus returns.
 
-import { api } from './api.js';
+import { api, scorecardUrl } from './api.js';
 import { GEO_LABEL, fmt, familyTitle } from './catalog.js';
 import { escapeHtml } from './html.js';
 import { comparisonBadge, trendHtml } from './vision.js';
@@ -14,10 +14,6 @@ import { comparisonBadge, trendHtml } from './vision.js';
 /** The layers the page offers a scorecard for (besides London). */
 export const SCORECARD_LAYERS = ['boroughs', 'ics'];
 const KIND = { london: 'London', boroughs: 'Borough', ics: 'Integrated Care System' };
-
-/** The CSV columns, the same as the server's /api/scorecards/...?format=csv. */
-export const CSV_COLUMNS = ['priority_number', 'priority', 'indicator', 'title', 'period', 'unit', 'value', 'london', 'england',
-  'compared_with_england', 'trend_from_period', 'trend_change', 'trend', 'rank', 'of'];
 
 const ONE = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
@@ -28,33 +24,6 @@ function figure(v, row, catalog) {
   const ind = catalog.indicator(row.indicator);
   if (row.unit === 'decile' || (ind && ind.aggregation === 'sum')) return fmt(v, 'people');
   return ONE.format(v);
-}
-
-const csvCell = v => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-/**
- * A scorecard as CSV, one row per measure grouped by priority (a priority without measures is
- * one row with its note in the title column), in the server's columns. Made in the browser
- * from the same JSON the page shows.
- */
-export function scorecardCsv(card) {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const p of card.priorities) {
-    const number = p.number ?? '';
-    if (!p.rows.length) {
-      lines.push([number, p.title, '', p.note, '', '', '', '', '', '', '', '', '', '', ''].map(csvCell).join(','));
-      continue;
-    }
-    for (const r of p.rows) {
-      const t = r.trend;
-      lines.push([number, p.title, r.indicator, r.title, r.period, r.unit, r.value, r.london, r.england, r.comparison,
-        t ? t.from_period : '', t ? t.change : '', t ? t.direction : '', r.rank, r.of].map(csvCell).join(','));
-    }
-  }
-  return lines.join('\n') + '\n';
 }
 
 export class Scorecard {
@@ -68,7 +37,6 @@ export class Scorecard {
     this.current = null;
     this.opener = null;
     this.seq = 0;
-    this.csvUrl = null;
     this.headlines = null;
     document.getElementById('sc-close').addEventListener('click', () => this.close());
     document.getElementById('sc-print').addEventListener('click', () => window.print());
@@ -103,10 +71,9 @@ export class Scorecard {
     if (seq !== this.seq) return null;
     this.current = card;
     this.render(card);
-    if (this.csvUrl) URL.revokeObjectURL(this.csvUrl);
-    this.csvUrl = URL.createObjectURL(new Blob([scorecardCsv(card)], { type: 'text/csv' }));
-    this.csv.href = this.csvUrl;
-    this.csv.setAttribute('download', `scorecard-${card.layer === 'london' ? 'london' : card.code}.csv`);
+    // The server writes the CSV (formats::csv::scorecard): one definition of its columns.
+    this.csv.href = scorecardUrl(card.layer, card.code, 'csv');
+    this.csv.setAttribute('download', `scorecard-${card.layer}-${card.code}.csv`);
     this.csv.setAttribute('aria-label', `Download the ${card.name} scorecard as CSV`);
     this.el.dataset.state = 'ready';
     this.el.dataset.layer = card.layer;
