@@ -195,3 +195,9 @@ export function lowContrast() {
   }
   return bad;
 }
+
+/** Every problem the page reported, including MapLibre's own error events. */
+export async function allProblems(p) {
+  const mapErrors = await p.page.evaluate(() => (window.atlas && window.atlas.errors) || []);
+  return [...p.problems, ...mapErrors.map(e => `map: ${e}`)];
+}

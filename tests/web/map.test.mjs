@@ -7,7 +7,7 @@ import { mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, startBrowser, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, lowContrast, SHOTS } from './harness.mjs';
+import { startServer, startBrowser, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, lowContrast, allProblems, SHOTS } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let server, browser;
@@ -22,11 +22,6 @@ after(async () => {
   if (server) await server.stop();
 });
 
-/** Every problem the page reported, including MapLibre's own error events. */
-async function allProblems(p) {
-  const mapErrors = await p.page.evaluate(() => (window.atlas && window.atlas.errors) || []);
-  return [...p.problems, ...mapErrors.map(e => `map: ${e}`)];
-}
 
 const nf1 = v => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(v);
 

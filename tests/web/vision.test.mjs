@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { startServer, startBrowser, openPage, mapIdle, mapPixels, mapPixelAt, getJson, lowContrast, SHOTS } from './harness.mjs';
+import { startServer, startBrowser, openPage, mapIdle, mapPixels, mapPixelAt, getJson, lowContrast, allProblems, SHOTS } from './harness.mjs';
 import { COMPARISON, comparisonBadge } from '../../web/js/vision.js';
 
 let server, browser;
@@ -25,10 +25,6 @@ after(async () => {
   if (server) await server.stop();
 });
 
-async function allProblems(p) {
-  const mapErrors = await p.page.evaluate(() => (window.atlas && window.atlas.errors) || []);
-  return [...p.problems, ...mapErrors.map(e => `map: ${e}`)];
-}
 
 const whole = v => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 }).format(v);
 const rgb = hex => [1, 3, 5].map(k => parseInt(hex.slice(k, k + 2), 16));
