@@ -358,3 +358,61 @@ async fn styles_break_no2_at_the_legal_limit_and_draw_worse_darker() {
         .iter()
         .any(|l| l["source-layer"] == "lsoa11" && l["type"] == "fill"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_choose_the_indicator_values_a_tile_carries() {
+    let base = server().await;
+    let t = tile_at(10, CENTRAL.0, CENTRAL.1);
+    let fetch = |query: &'static str| {
+        let url = format!("{}{query}", tile_url(&base, "boroughs", t));
+        async move {
+            let r = client().get(url).send().await.expect("request");
+            (r.status(), r.bytes().await.expect("body"))
+        }
+    };
+    let (s, all) = fetch("").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, one) = fetch("?fields=no2_2019_mean,violence_2019").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, none) = fetch("?fields=").await;
+    assert_eq!(s, StatusCode::OK);
+    let (all, one, none) = (decode(&all), decode(&one), decode(&none));
+    let codes = |l: &[DecodedLayer]| -> Vec<String> {
+        l[0].features
+            .iter()
+            .filter_map(|f| f.str("code").map(str::to_string))
+            .collect()
+    };
+    assert_eq!(codes(&one), codes(&all), "the same features");
+    assert_eq!(codes(&none), codes(&all));
+    for (f, g) in one[0].features.iter().zip(&all[0].features) {
+        let mut keys: Vec<&str> = f.props.keys().map(String::as_str).collect();
+        keys.sort();
+        let want: Vec<&str> = ["borough", "code", "name", "no2_2019_mean", "violence_2019"]
+            .into_iter()
+            .filter(|k| g.props.contains_key(*k))
+            .collect();
+        assert_eq!(keys, want);
+        assert_eq!(f.num("no2_2019_mean"), g.num("no2_2019_mean"));
+    }
+    assert!(
+        all[0].features[0].props.len() > 100,
+        "a full borough carries every indicator"
+    );
+    for f in &none[0].features {
+        assert!(f
+            .props
+            .keys()
+            .all(|k| ["code", "name", "borough"].contains(&k.as_str())));
+    }
+    // An id the tileset does not carry is refused, naming it.
+    let (s, body) = fetch("?fields=no2_2019_mean,nope").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let err: Value = serde_json::from_slice(&body).expect("JSON error");
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("\"nope\"")),
+        "{err}"
+    );
+}

@@ -52,7 +52,7 @@ impl From<TileError> for ApiError {
     fn from(e: TileError) -> ApiError {
         let status = match &e {
             TileError::UnknownTileset { .. } => StatusCode::NOT_FOUND,
-            TileError::Grid(_) => StatusCode::BAD_REQUEST,
+            TileError::Grid(_) | TileError::Fields(_) => StatusCode::BAD_REQUEST,
             TileError::Mvt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())

@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 
 /// Largest request body accepted (a drawn polygon), bytes.
@@ -69,8 +70,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scorecards/london", get(api::scorecard_london))
         .route("/api/scorecards/{layer}/{code}", get(api::scorecard))
         .route("/tiles/{file}", get(tiles::tilejson_doc))
-        .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
         .route("/styles/{file}", get(tiles::style_doc))
+        // JSON and CSV answers (the indicator list alone is 0.4 MB) are gzipped when the
+        // client accepts it; tiles, added after, carry their own precomputed gzip.
+        .layer(CompressionLayer::new())
+        .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
         .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

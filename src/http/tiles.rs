@@ -1,5 +1,5 @@
 //! Tile endpoints: `GET /tiles/{tileset}/{z}/{x}/{y}.mvt` (also `.pbf`, for GDAL),
-//! `GET /tiles/{tileset}.json` (TileJSON 3.0.0) and `GET /styles/{indicator}.json` (MapLibre
+//! with `?fields=id,id` to carry only those indicator values, `GET /tiles/{tileset}.json` (TileJSON 3.0.0) and `GET /styles/{indicator}.json` (MapLibre
 //! style). Tiles come from the in-memory [`TileStore`](crate::tiles::TileStore) with gzip and
 //! strong ETags precomputed: 304 on a matching If-None-Match, gzip only when accepted,
 //! `Vary: Accept-Encoding`, an empty tile is 204.
@@ -10,12 +10,14 @@
 
 use super::errors::ApiError;
 use super::AppState;
-use crate::tiles::{style, tilejson, EncodedTile, TileError, TileId};
+use crate::tiles::{style, tilejson, EncodedTile, Fields, TileError, TileId};
 use axum::body::Body;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Cache lifetime announced for tiles, TileJSON and styles.
@@ -106,6 +108,7 @@ fn parse_coord(raw: &str, name: &str) -> Result<u32, ApiError> {
 pub async fn tile(
     State(s): State<AppState>,
     Path((name, z, x, file)): Path<(String, String, String, String)>,
+    query: Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let y = file
@@ -123,13 +126,17 @@ pub async fn tile(
         parse_coord(y, "y")?,
     )
     .map_err(TileError::from)?;
+    let fields = match query.get("fields") {
+        Some(raw) => s.tiles.fields(t, raw)?,
+        None => Fields::All,
+    };
     // Cache hits are answered on the async worker; only a miss (up to a few hundred ms of
     // CPU for a zoom's first tile) moves to the blocking pool.
-    let got = match s.tiles.cached_tile(t, id) {
+    let got = match s.tiles.cached_tile(t, &fields, id) {
         Some(hit) => hit,
         None => {
             let store = s.tiles.clone();
-            tokio::task::spawn_blocking(move || store.build(t, id))
+            tokio::task::spawn_blocking(move || store.build(t, &fields, id))
                 .await
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??
         }

@@ -11,12 +11,14 @@
 //! use london_atlas::tiles::{TileId, Tileset};
 //! let cache = TileCache::new(1 << 20);
 //! let id = TileId::new(10, 511, 340).unwrap();
-//! assert!(cache.get(Tileset::Atlas, id).is_none());
-//! cache.insert(Tileset::Atlas, id, Some(EncodedTile::new(vec![1, 2, 3]).into()));
-//! assert!(cache.get(Tileset::Atlas, id).is_some());
+//! let all = london_atlas::tiles::Fields::All;
+//! assert!(cache.get(Tileset::Atlas, &all, id).is_none());
+//! cache.insert(Tileset::Atlas, &all, id, Some(EncodedTile::new(vec![1, 2, 3]).into()));
+//! assert!(cache.get(Tileset::Atlas, &all, id).is_some());
 //! assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
 //! ```
 
+use super::fields::Fields;
 use super::grid::TileId;
 use super::tileset::Tileset;
 use bytes::Bytes;
@@ -76,7 +78,7 @@ impl EncodedTile {
 /// A cached answer: `None` = the tile is empty.
 pub type Cached = Option<Arc<EncodedTile>>;
 
-type Key = (Tileset, TileId);
+type Key = (Tileset, Fields, TileId);
 
 #[derive(Debug, Default)]
 struct Entries {
@@ -123,9 +125,9 @@ impl TileCache {
     }
 
     /// The cached answer for a tile (`Some(None)` = cached and empty), counting a hit or miss.
-    pub fn get(&self, t: Tileset, id: TileId) -> Option<Cached> {
+    pub fn get(&self, t: Tileset, fields: &Fields, id: TileId) -> Option<Cached> {
         let found = match self.entries.read() {
-            Ok(e) => e.map.get(&(t, id)).cloned(),
+            Ok(e) => e.map.get(&(t, fields.clone(), id)).cloned(),
             Err(_) => {
                 self.write().map.clear();
                 None
@@ -142,16 +144,17 @@ impl TileCache {
 
     /// Keeps a built tile, dropping the oldest tiles while over budget. A tile larger than
     /// the whole budget is not kept.
-    pub fn insert(&self, t: Tileset, id: TileId, tile: Cached) {
+    pub fn insert(&self, t: Tileset, fields: &Fields, id: TileId, tile: Cached) {
         let c = cost(&tile);
         if c > self.max_bytes {
             return;
         }
         let mut e = self.write();
-        if let Some(old) = e.map.insert((t, id), tile) {
+        let key = (t, fields.clone(), id);
+        if let Some(old) = e.map.insert(key.clone(), tile) {
             e.bytes -= cost(&old);
         } else {
-            e.order.push_back((t, id));
+            e.order.push_back(key);
         }
         e.bytes += c;
         while e.bytes > self.max_bytes {
@@ -208,13 +211,13 @@ mod tests {
             .map(|x| TileId::new(3, x, 0).expect("tile"))
             .collect();
         for id in &ids {
-            cache.insert(Tileset::Atlas, *id, tile(1000));
+            cache.insert(Tileset::Atlas, &Fields::All, *id, tile(1000));
         }
         let s = cache.stats();
         assert_eq!((s.tiles, s.evictions), (3, 2));
         assert!(s.bytes <= s.max_bytes);
-        assert!(cache.get(Tileset::Atlas, ids[0]).is_none());
-        assert!(cache.get(Tileset::Atlas, ids[4]).is_some());
+        assert!(cache.get(Tileset::Atlas, &Fields::All, ids[0]).is_none());
+        assert!(cache.get(Tileset::Atlas, &Fields::All, ids[4]).is_some());
         assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
     }
 
@@ -222,9 +225,12 @@ mod tests {
     fn empty_tiles_are_cached_as_empty_and_oversized_ones_not_at_all() {
         let cache = TileCache::new(10_000);
         let id = TileId::new(0, 0, 0).expect("tile");
-        cache.insert(Tileset::Layer(1), id, None);
-        assert!(matches!(cache.get(Tileset::Layer(1), id), Some(None)));
-        cache.insert(Tileset::Atlas, id, tile(20_000));
-        assert!(cache.get(Tileset::Atlas, id).is_none());
+        cache.insert(Tileset::Layer(1), &Fields::All, id, None);
+        assert!(matches!(
+            cache.get(Tileset::Layer(1), &Fields::All, id),
+            Some(None)
+        ));
+        cache.insert(Tileset::Atlas, &Fields::All, id, tile(20_000));
+        assert!(cache.get(Tileset::Atlas, &Fields::All, id).is_none());
     }
 }

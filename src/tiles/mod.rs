@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod clip;
 pub mod export;
+pub mod fields;
 pub mod grid;
 pub mod mvt;
 pub mod simplify;
@@ -23,6 +24,7 @@ pub mod tileset;
 pub mod topology;
 
 pub use cache::EncodedTile;
+pub use fields::Fields;
 pub use grid::{GridError, TileId, BUFFER, EXTENT, MAX_ZOOM};
 pub use store::TileStore;
 pub use tileset::{Tileset, ATLAS_TILESET};
@@ -35,6 +37,8 @@ pub enum TileError {
     Grid(#[from] GridError),
     #[error(transparent)]
     Mvt(#[from] mvt::MvtError),
+    #[error(transparent)]
+    Fields(#[from] fields::FieldsError),
 }
 
 impl TileError {

@@ -14,6 +14,7 @@
 //! bug here, not bad input); the HTTP layer turns it into a 500.
 
 use super::clip::TileShapes;
+use super::fields::Fields;
 use crate::layer::Layer;
 use fast_mvt::{MvtCoord, MvtGeomType, MvtTileBuilder, MvtValueRef};
 
@@ -29,6 +30,8 @@ pub enum MvtError {
 /// The features of one atlas layer inside one tile: (area index, tile-coordinate polygons).
 pub struct LayerFeatures<'a> {
     pub layer: &'a Layer,
+    /// Which indicator values to write.
+    pub fields: &'a Fields,
     pub features: Vec<(usize, TileShapes<'a>)>,
 }
 
@@ -49,6 +52,7 @@ pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError>
             .layer
             .columns
             .iter()
+            .filter(|(id, _)| lf.fields.carries(id))
             .map(|(id, c)| (id.as_str(), c.values.as_slice()))
             .collect();
         let mut layer = tile.layer(lf.layer.id.as_str()).map_err(err)?;

@@ -13,6 +13,7 @@
 //! [`TileError::Mvt`] if the encoder refuses a tile (a bug).
 
 use super::cache::{CacheStats, Cached, EncodedTile, TileCache, DEFAULT_CACHE_BYTES};
+use super::fields::Fields;
 use super::grid::{mercator_to_pixel, tiles_covering, TileId, MAX_ZOOM};
 use super::mvt::{encode, LayerFeatures};
 use super::simplify::ZoomGeometry;
@@ -127,9 +128,19 @@ impl TileStore {
             .geometry
     }
 
-    /// Builds a tile without looking at or filling the cache: MVT bytes, or `None` when no
-    /// layer of the tileset has a feature in it.
+    /// Builds a tile with every field without looking at or filling the cache: MVT bytes, or
+    /// `None` when no layer of the tileset has a feature in it.
     pub fn render(&self, t: Tileset, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
+        self.render_fields(t, tile, &Fields::All)
+    }
+
+    /// [`TileStore::render`] carrying only `fields`.
+    pub fn render_fields(
+        &self,
+        t: Tileset,
+        tile: TileId,
+        fields: &Fields,
+    ) -> Result<Option<Vec<u8>>, TileError> {
         let mut layers = Vec::new();
         for &i in self.layers_of(t) {
             if tile.z < self.layer_minzoom(i) {
@@ -137,34 +148,51 @@ impl TileStore {
             }
             let layer = &self.atlas.layers[i];
             let features = self.sources[i].zoom(layer, tile.z).features(&tile);
-            layers.push(LayerFeatures { layer, features });
+            layers.push(LayerFeatures {
+                layer,
+                fields,
+                features,
+            });
         }
         Ok(encode(&layers)?)
     }
 
     /// The tile if it is already built (`Some(None)` = built and empty), without building.
-    pub fn cached_tile(&self, t: Tileset, tile: TileId) -> Option<Cached> {
-        self.cache.get(t, tile)
+    pub fn cached_tile(&self, t: Tileset, fields: &Fields, tile: TileId) -> Option<Cached> {
+        self.cache.get(t, fields, tile)
     }
 
-    /// The tile from the cache, building it on a miss. `None` = empty tile.
+    /// The tile with every field from the cache, building it on a miss. `None` = empty tile.
     pub fn get(&self, t: Tileset, tile: TileId) -> Result<Cached, TileError> {
-        match self.cached_tile(t, tile) {
+        let all = Fields::All;
+        match self.cached_tile(t, &all, tile) {
             Some(hit) => Ok(hit),
-            None => self.build(t, tile),
+            None => self.build(t, &all, tile),
         }
     }
 
-    /// Builds a tile and keeps it (tiles outside the data's box are empty and never kept).
-    pub fn build(&self, t: Tileset, tile: TileId) -> Result<Cached, TileError> {
+    /// Builds a tile carrying `fields` and keeps it (tiles outside the data's box are empty and
+    /// never kept).
+    pub fn build(&self, t: Tileset, fields: &Fields, tile: TileId) -> Result<Cached, TileError> {
         if !self.meets_data(t, tile) {
             return Ok(None);
         }
         let built = self
-            .render(t, tile)?
+            .render_fields(t, tile, fields)?
             .map(|raw| Arc::new(EncodedTile::new(raw)));
-        self.cache.insert(t, tile, built.clone());
+        self.cache.insert(t, fields, tile, built.clone());
         Ok(built)
+    }
+
+    /// The fields named by a `fields` parameter, checked against the tileset's layers.
+    pub fn fields(&self, t: Tileset, raw: &str) -> Result<Fields, TileError> {
+        let layers = self.layers_of(t);
+        let known = |id: &str| {
+            layers
+                .iter()
+                .any(|&i| self.atlas.layers[i].columns.contains_key(id))
+        };
+        Ok(Fields::parse(raw, self.tileset_name(t), known)?)
     }
 
     /// True when the buffered tile meets the tileset's data box.

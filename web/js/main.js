@@ -382,6 +382,7 @@ class App {
       const value = change ? ['-', ['get', ind.id], ['get', dep.id]] : ['get', ind.id];
       const sortKey = ['*', sign, ['coalesce', value, sign * -1e9]];
       const boroughs = (cat.layers.get('boroughs') || {}).count || Infinity;
+      this.am.setFields(layer, change || bivar ? [ind.id, dep.id] : [ind.id]);
       this.am.show(layer, color, layer === 'superzones' ? 0.92 : 0.88, sortKey, ((cat.layers.get(layer) || {}).count || Infinity) < boroughs);
     }
     if (change) this.table.showChange(layer, ch, ind);

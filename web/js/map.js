@@ -7,7 +7,10 @@ import { BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
 
 /** One vector source per atlas layer (/tiles/{layer}/...): the map fetches only the layers it
  * draws, so the borough view costs kilobytes, not the composite `atlas` tileset's megabytes. */
-const tileUrl = layer => new URL(`/tiles/${layer}/{z}/{x}/{y}.mvt`, location.href).href.replace(/%7B/g, '{').replace(/%7D/g, '}');
+/** A layer's tile URL carrying only the indicator values `fields` (code, name and borough
+ * always come): a borough feature would otherwise carry every one of ~230 indicators. */
+export const tileUrl = (layer, fields = []) => new URL(`/tiles/${layer}/{z}/{x}/{y}.mvt?fields=${[...new Set(fields)].sort().join(',')}`, location.href).href
+  .replace(/%7B/g, '{').replace(/%7D/g, '}');
 const WATER = '#c9dbe8';
 const LAND = '#f3f1ec';
 const CHORO_LAYERS = ['choro', 'choro-line', 'choro-hover'];
@@ -55,7 +58,11 @@ export class AtlasMap {
     this.selected = null;
     this.interactive = true;
     const sources = {};
-    for (const l of opts.layers) sources[l.id] = { type: 'vector', tiles: [tileUrl(l.id)], minzoom: l.minzoom || 0, maxzoom: 14 };
+    this.tileUrls = {};
+    for (const l of opts.layers) {
+      this.tileUrls[l.id] = tileUrl(l.id);
+      sources[l.id] = { type: 'vector', tiles: [this.tileUrls[l.id]], minzoom: l.minzoom || 0, maxzoom: 14 };
+    }
     this.map = new maplibregl.Map({
       container: opts.container,
       center: opts.view.center,
@@ -122,6 +129,18 @@ export class AtlasMap {
    * `coarse`: areas larger than boroughs (the five Integrated Care Systems), outlined in a bold
    * dark line above the borough lines so each system reads as one shape.
    */
+  /** Make `layer`'s tiles carry the values of `ids` (refetches its tiles when they change). */
+  setFields(layer, ids) {
+    const src = this.map.getSource(layer);
+    const url = tileUrl(layer, ids);
+    if (!src || this.tileUrls[layer] === url) return;
+    this.tileUrls[layer] = url;
+    src.setTiles([url]);
+    // setTiles alone re-parses the tiles already loaded (MapLibre 6 keeps their data), so
+    // the new values are fetched explicitly.
+    if (this.map.refreshTiles) this.map.refreshTiles(layer);
+  }
+
   show(layer, color, opacity, sortKey, coarse = false) {
     const m = this.map;
     if (this.layer !== layer) {
