@@ -74,7 +74,7 @@ test('clicking Parliament Square opens Westminster 020C with the API figures', a
   await p.page.waitForFunction(() => window.atlas.app.am.hovered !== null);
   const hover = await p.page.evaluate(() => {
     const am = window.atlas.app.am;
-    return am.map.getFeatureState({ source: am.layer, sourceLayer: am.layer, id: am.hovered }).hover;
+    return am.map.getFeatureState({ source: 'choro', sourceLayer: am.layer, id: am.hovered }).hover;
   });
   assert.equal(hover, true, 'the area under the mouse is not highlighted');
   await p.page.mouse.click(pt.x, pt.y);

@@ -161,7 +161,7 @@ test('wards and Integrated Care Systems are geographies; a ward-only indicator d
     const feats = m.queryRenderedFeatures({ layers: ['choro'] });
     const codes = new Set(feats.map(f => f.properties.code));
     const valued = new Set(feats.filter(f => typeof f.properties[id] === 'number').map(f => f.properties.code));
-    return { layer: window.atlas.app.drawnLayer, source: m.getLayer('choro').source, codes: codes.size, valued: valued.size, zoom: m.getZoom() };
+    return { layer: window.atlas.app.drawnLayer, source: m.getLayer('choro').sourceLayer, codes: codes.size, valued: valued.size, zoom: m.getZoom() };
   }, wardOnly.id);
   t.diagnostic(`year6_obesity_2011 at zoom ${drawn.zoom.toFixed(2)}: ${drawn.codes} wards drawn, ${drawn.valued} with a value`);
   assert.equal(drawn.layer, 'wards');

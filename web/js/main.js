@@ -382,8 +382,8 @@ class App {
       const value = change ? ['-', ['get', ind.id], ['get', dep.id]] : ['get', ind.id];
       const sortKey = ['*', sign, ['coalesce', value, sign * -1e9]];
       const boroughs = (cat.layers.get('boroughs') || {}).count || Infinity;
-      this.am.setFields(layer, change || bivar ? [ind.id, dep.id] : [ind.id]);
-      this.am.show(layer, color, layer === 'superzones' ? 0.92 : 0.88, sortKey, ((cat.layers.get(layer) || {}).count || Infinity) < boroughs);
+      const fields = change || bivar ? [ind.id, dep.id] : [ind.id];
+      this.am.show(layer, color, layer === 'superzones' ? 0.92 : 0.88, sortKey, ((cat.layers.get(layer) || {}).count || Infinity) < boroughs, fields);
     }
     if (change) this.table.showChange(layer, ch, ind);
     else this.table.update(layer, ind, bivar ? { breaks: [], colors: ['transparent'] } : classes);

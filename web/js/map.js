@@ -58,11 +58,7 @@ export class AtlasMap {
     this.selected = null;
     this.interactive = true;
     const sources = {};
-    this.tileUrls = {};
-    for (const l of opts.layers) {
-      this.tileUrls[l.id] = tileUrl(l.id);
-      sources[l.id] = { type: 'vector', tiles: [this.tileUrls[l.id]], minzoom: l.minzoom || 0, maxzoom: 14 };
-    }
+    for (const l of opts.layers) sources[l.id] = { type: 'vector', tiles: [tileUrl(l.id)], minzoom: l.minzoom || 0, maxzoom: 14 };
     this.map = new maplibregl.Map({
       container: opts.container,
       center: opts.view.center,
@@ -129,24 +125,22 @@ export class AtlasMap {
    * `coarse`: areas larger than boroughs (the five Integrated Care Systems), outlined in a bold
    * dark line above the borough lines so each system reads as one shape.
    */
-  /** Make `layer`'s tiles carry the values of `ids` (refetches its tiles when they change). */
-  setFields(layer, ids) {
-    const src = this.map.getSource(layer);
-    const url = tileUrl(layer, ids);
-    if (!src || this.tileUrls[layer] === url) return;
-    this.tileUrls[layer] = url;
-    src.setTiles([url]);
-    // setTiles alone re-parses the tiles already loaded (MapLibre 6 keeps their data), so
-    // the new values are fetched explicitly.
-    if (this.map.refreshTiles) this.map.refreshTiles(layer);
-  }
-
-  show(layer, color, opacity, sortKey, coarse = false) {
+  /**
+   * Draw `layer` coloured by `color`, from tiles carrying only the indicator values `fields`
+   * (the choropleth has its own source, `choro`, so the outlines' sources stay small and a new
+   * field set is a new source: MapLibre refetches nothing for a source whose URL changes).
+   */
+  show(layer, color, opacity, sortKey, coarse = false, fields = []) {
     const m = this.map;
-    if (this.layer !== layer) {
-      for (const id of CHORO_LAYERS) if (m.getLayer(id)) m.removeLayer(id);
+    const url = tileUrl(layer, fields);
+    if (this.layer !== layer || this.choroUrl !== url) {
       this.hover(null);
-      const src = { source: layer, 'source-layer': layer };
+      for (const id of CHORO_LAYERS) if (m.getLayer(id)) m.removeLayer(id);
+      if (m.getSource('choro')) m.removeSource('choro');
+      const minzoom = (this.opts.layers.find(l => l.id === layer) || {}).minzoom || 0;
+      m.addSource('choro', { type: 'vector', tiles: [url], minzoom, maxzoom: 14 });
+      this.choroUrl = url;
+      const src = { source: 'choro', 'source-layer': layer };
       m.addLayer({ id: 'choro', type: 'fill', ...src, layout: { 'fill-sort-key': sortKey },
         paint: { 'fill-color': color, 'fill-opacity': opacity } }, 'borough-line');
       m.addLayer({ id: 'choro-line', type: 'line', ...src,
@@ -175,13 +169,13 @@ export class AtlasMap {
       this.tip.hidden = true;
     }
     if (this.hovered !== null && this.layer) {
-      m.setFeatureState({ source: this.layer, sourceLayer: this.layer, id: this.hovered }, { hover: false });
+      if (m.getSource('choro')) m.setFeatureState({ source: 'choro', sourceLayer: this.layer, id: this.hovered }, { hover: false });
     }
     this.hovered = null;
     m.getCanvas().style.cursor = feature && this.interactive ? 'pointer' : '';
     if (feature && feature.id !== undefined && this.interactive) {
       this.hovered = feature.id;
-      m.setFeatureState({ source: this.layer, sourceLayer: this.layer, id: feature.id }, { hover: true });
+      m.setFeatureState({ source: 'choro', sourceLayer: this.layer, id: feature.id }, { hover: true });
     }
   }
 
