@@ -701,6 +701,13 @@ fn the_manifest_refuses_unknown_keys_and_references_naming_them() {
         "indicator smoking joins to unknown layer wards",
         false,
     );
+    // An indicator with neither a table nor a ratio would have no values anywhere.
+    refused(
+        "[[indicator.table]]\nlayer = \"boroughs\"\nfile = \"figures/boroughs.csv\"\nkey = \"area_code\"\ncolumn = \"value\"\nfilter = { indicator = \"smoking\" }\nreference = { code = \"E92000001\", name = \"England\" }",
+        "",
+        "indicator smoking has no values",
+        false,
+    );
     // population naming an indicator, boroughs a layer, that do not exist.
     refused(
         "population = \"people\"",

@@ -343,11 +343,14 @@ fn describe(
         .unwrap_or_default();
     let (london, london_method) = match layers.iter().find(|l| l.id == base_layer) {
         Some(l) => derive::layer_total(l, &spec.id, def.aggregation, def.weight.as_deref()),
+        // The manifest check guarantees a table or a ratio, hence a base layer.
         None => (
             None,
-            Method::Published {
-                file: String::new(),
-                column: String::new(),
+            Method::Aggregated {
+                scope: Scope::London,
+                aggregation: Aggregation::None,
+                from: String::new(),
+                weight: None,
             },
         ),
     };

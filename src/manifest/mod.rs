@@ -341,7 +341,11 @@ impl Manifest {
                 "indicator {} is both published (a table) and computed (a ratio)",
                 i.id
             )),
-            (None, _) => Ok(()),
+            (None, true) => Err(format!(
+                "indicator {} has no values: give it a [[indicator.table]] or an [indicator.ratio]",
+                i.id
+            )),
+            (None, false) => Ok(()),
         }
     }
 
