@@ -86,7 +86,7 @@ async fn serves_the_page_maplibre_and_keeps_api_404s_json() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("body");
     assert!(html.contains("<script type=\"module\" src=\"/js/main.js\">"));
-    assert!(html.contains("Postcodes are not supported"));
+    assert!(html.contains("Search a postcode"));
 
     let js = client
         .get(format!("{base}/vendor/maplibre-gl/maplibre-gl.mjs"))

@@ -18,6 +18,7 @@ use crate::indicator::{
     Aggregation, Comparison, Indicator, Polarity, Provenance, ReferenceValue, Series,
 };
 use crate::layer::{Area, Column, Layer};
+use crate::load::postcodes::Postcodes;
 use crate::load::table::{Row, Table};
 use crate::load::{self, DataDir};
 use crate::manifest::{first_year, DeriveBy, Format, IndicatorSpec, Manifest, TableSpec};
@@ -37,6 +38,7 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
     compute_ratios(manifest, &mut layers);
     let indicators = describe_indicators(manifest, &layers, &references);
     let (priorities, series) = describe_priorities(manifest);
+    let postcodes = load_postcodes(manifest, &dir)?;
     report.seconds = started.elapsed().as_secs_f64();
     let boroughs = manifest
         .boroughs()
@@ -52,6 +54,7 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
         priorities,
         series,
         headlines: manifest.headlines().to_vec(),
+        postcodes,
     })
 }
 
@@ -209,6 +212,22 @@ pub fn derive_columns(manifest: &Manifest, layers: &mut [Layer]) {
             }
         }
     }
+}
+
+/// The postcode lookup, when the manifest names its files.
+pub fn load_postcodes(
+    manifest: &Manifest,
+    dir: &DataDir<'_>,
+) -> Result<Option<Postcodes>, AtlasError> {
+    let Some(p) = manifest.postcodes() else {
+        return Ok(None);
+    };
+    let (units, districts, sectors) = (
+        dir.open(&p.units)?,
+        dir.open(&p.districts)?,
+        dir.open(&p.sectors)?,
+    );
+    Ok(Some(Postcodes::read(&units, &districts, &sectors)?))
 }
 
 /// Computes every ratio indicator on each of its layers that has both of its columns.

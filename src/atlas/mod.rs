@@ -18,6 +18,7 @@ pub mod report;
 
 use crate::indicator::{Indicator, Series};
 use crate::layer::Layer;
+use crate::load::postcodes::Postcodes;
 use crate::load::LoadError;
 use crate::manifest::HeadlineSpec;
 use crate::manifest::{Manifest, ManifestError};
@@ -79,6 +80,8 @@ pub struct Atlas {
     pub series: Vec<Series>,
     /// The Vision's figures the data can reproduce (computed on request).
     pub headlines: Vec<HeadlineSpec>,
+    /// Postcodes for search, when the manifest names them.
+    pub postcodes: Option<Postcodes>,
 }
 
 impl Atlas {

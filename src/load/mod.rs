@@ -3,6 +3,7 @@
 
 pub mod dissolve;
 pub mod geojson;
+pub mod postcodes;
 pub mod shapefile;
 pub mod superzones;
 pub mod table;

@@ -131,6 +131,21 @@ impl Table {
         column_in(&self.headers, &self.shown, name)
     }
 
+    /// The text (trimmed) of the named columns of every record, in file order.
+    pub fn records<const N: usize>(
+        &self,
+        columns: &[&str; N],
+    ) -> Result<impl Iterator<Item = [&str; N]> + '_, LoadError> {
+        let mut at = [0usize; N];
+        for (k, c) in columns.iter().enumerate() {
+            at[k] = self.column(c)?;
+        }
+        Ok(self
+            .records
+            .iter()
+            .map(move |r| at.map(|i| r.get(i).unwrap_or("").trim())))
+    }
+
     /// `column` keyed by `key` over the rows whose `filter` columns have the given values,
     /// with the text of the `extra` columns.
     pub fn rows(

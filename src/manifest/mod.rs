@@ -62,6 +62,8 @@ pub struct Manifest {
     priorities: Vec<PrioritySpec>,
     #[serde(rename = "headline", default)]
     headlines: Vec<HeadlineSpec>,
+    /// Postcode lookup for search, if the atlas has one.
+    postcodes: Option<PostcodeSpec>,
 }
 
 impl Manifest {
@@ -159,6 +161,10 @@ impl Manifest {
         &self.headlines
     }
 
+    pub fn postcodes(&self) -> Option<&PostcodeSpec> {
+        self.postcodes.as_ref()
+    }
+
     /// The source that lists `path`, if any.
     pub fn source_of(&self, path: &str) -> Option<&Source> {
         self.sources
@@ -230,6 +236,14 @@ impl Manifest {
             self.check_indicator(i, &files, &layers, &indicators, &priorities)?;
         }
         self.check_headlines(&layers, &indicators)?;
+        if let Some(p) = &self.postcodes {
+            if let Some(f) = [&p.units, &p.districts, &p.sectors]
+                .into_iter()
+                .find(|f| !files.contains(f.as_str()))
+            {
+                return Err(format!("postcodes read {f}, which no [[source]] lists"));
+            }
+        }
         let named = |what: &str, id: Option<&str>, known: &HashSet<&str>| match id {
             Some(id) if !known.contains(id) => Err(format!("{what} names unknown {id}")),
             _ => Ok(()),

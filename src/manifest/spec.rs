@@ -241,3 +241,13 @@ pub enum HeadlineFigure {
     /// How the London figure changed from one indicator (period) to another.
     Change { from: String, to: String },
 }
+
+/// Where postcodes are looked up: OS Code-Point Open units and derived district and sector
+/// centroids (files some `[[source]]` lists).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostcodeSpec {
+    pub units: String,
+    pub districts: String,
+    pub sectors: String,
+}

@@ -7,6 +7,7 @@ pub mod change;
 pub mod headlines;
 pub mod point;
 pub mod polygon;
+pub mod postcode;
 pub mod profile;
 pub mod scorecard;
 pub mod search;

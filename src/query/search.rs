@@ -1,5 +1,5 @@
-//! Finding places by name or code: boroughs, LSOAs (name or code), schools (name or URN), or
-//! a "lon, lat" pair. Postcodes are not searchable: the atlas has no postcode lookup.
+//! Finding places by name or code: postcodes (see [`super::postcode`]), boroughs, LSOAs
+//! (name or code), wards, care systems, schools (name or URN), or a "lon, lat" pair.
 
 use super::QueryError;
 use crate::atlas::Atlas;
@@ -12,6 +12,9 @@ pub const MAX_RESULTS: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Found {
+    /// `area`, `postcode`, `postcode_sector` or `postcode_district`.
+    pub kind: &'static str,
+    /// The area found, or for a postcode the 2011 LSOA holding it.
     pub layer: String,
     pub code: String,
     pub name: String,
@@ -21,6 +24,13 @@ pub struct Found {
     pub center: [f64; 2],
     /// WGS84 bounds [west, south, east, north].
     pub bbox: [f64; 4],
+    /// For postcodes: the codes of the areas holding the point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsoa11: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsoa21: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ward: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +39,9 @@ pub struct SearchAnswer {
     /// Set when the query was read as a "lon, lat" position.
     pub point: Option<[f64; 2]>,
     pub results: Vec<Found>,
+    /// Why nothing was found, when there is something to say (an unknown postcode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Atlas {
@@ -51,7 +64,11 @@ impl Atlas {
                 query: query.to_string(),
                 point: Some([lon, lat]),
                 results: Vec::new(),
+                message: None,
             });
+        }
+        if let Some(answer) = self.postcode_search(query) {
+            return Ok(answer);
         }
         let needle = query.to_lowercase();
         let mut scored: Vec<(u8, usize, usize)> = Vec::new();
@@ -98,6 +115,7 @@ impl Atlas {
                     })
                     .unwrap_or([0.0; 4]);
                 Found {
+                    kind: "area",
                     layer: layer.id.clone(),
                     code: a.code.clone(),
                     name: a.name.clone(),
@@ -109,6 +127,9 @@ impl Atlas {
                         .map(str::to_string),
                     center: [c.0, c.1],
                     bbox,
+                    lsoa11: None,
+                    lsoa21: None,
+                    ward: None,
                 }
             })
             .collect();
@@ -116,6 +137,7 @@ impl Atlas {
             query: query.to_string(),
             point: None,
             results,
+            message: None,
         })
     }
 }

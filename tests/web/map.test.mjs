@@ -124,17 +124,23 @@ test('search finds a borough and a school and opens their profiles', async () =>
   await p.page.close();
 });
 
-test('a "lon, lat" search opens the neighbourhood there; postcodes get an honest answer', async () => {
+test('a "lon, lat" or postcode search opens the neighbourhood there; an unknown postcode gets a sentence', async () => {
   const p = await openPage(browser.context, server.base, '/');
-  assert.match(await p.page.textContent('#search-hint'), /Postcodes are not supported/);
+  assert.match(await p.page.textContent('#search-hint'), /postcode/i);
   await p.page.fill('#search', '-0.1276, 51.5007');
   await p.page.press('#search', 'Enter');
   await p.page.waitForFunction(() => document.getElementById('profile').dataset.code === 'E01004733' && document.getElementById('profile').dataset.state === 'ready');
   assert.equal(await p.page.textContent('#profile-title'), 'Westminster 020C');
+  // SW1A 1AA (Buckingham Palace): the API's 2011 LSOA for it opens.
+  const sw1 = await getJson(server.base, '/api/search?q=sw1a1aa');
+  assert.equal(sw1.results[0].kind, 'postcode');
   await p.page.fill('#search', 'SW1A 1AA');
   await p.page.press('#search', 'Enter');
+  await p.page.waitForFunction(code => document.getElementById('profile').dataset.code === code && document.getElementById('profile').dataset.state === 'ready', sw1.results[0].lsoa11);
+  await p.page.fill('#search', 'E1 9ZZ');
+  await p.page.press('#search', 'Enter');
   await p.page.waitForSelector('#search-results li');
-  assert.match(await p.page.textContent('#search-results'), /Postcodes are not supported/);
+  assert.match(await p.page.textContent('#search-results'), /E1 9ZZ is not a live London postcode/);
   assert.deepEqual(await allProblems(p), []);
   await p.page.close();
 });

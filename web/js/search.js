@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { escapeHtml } from './html.js';
 
+const KIND = { postcode: 'Postcode', postcode_sector: 'Postcode sector', postcode_district: 'Postcode district' };
 const LAYER_KIND = { ics: 'Integrated Care System', boroughs: 'Borough', wards: 'Ward', lsoa11: 'Neighbourhood 2011', lsoa21: 'Neighbourhood 2021', superzones: 'School' };
 
 export class Search {
@@ -65,8 +66,7 @@ export class Search {
       return answer;
     }
     if (!this.results.length) {
-      const postcode = /^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$/i.test(q);
-      this.message(postcode ? 'Postcodes are not supported (no postcode lookup). Try the borough, a school name or “lon, lat”.' : 'Nothing found. Try a borough, an LSOA name or code, a school name, or “lon, lat”.');
+      this.message(answer.message ? `${answer.message}.` : 'Nothing found. Try a postcode, a borough, an LSOA name or code, a school name, or “lon, lat”.');
       return answer;
     }
     this.render();
@@ -75,7 +75,9 @@ export class Search {
 
   render() {
     this.list.innerHTML = this.results.map((r, k) => `<li role="option" id="sr-${k}" data-index="${k}" data-code="${escapeHtml(r.code)}" aria-selected="${k === this.active}">` +
-      `${escapeHtml(r.name)} <span class="kind">${escapeHtml(LAYER_KIND[r.layer] || r.layer)}${r.layer !== 'boroughs' && r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}${r.layer !== 'superzones' ? ` · ${escapeHtml(r.code)}` : ''}</span></li>`).join('');
+      (KIND[r.kind]
+        ? `${escapeHtml(r.name)} <span class="kind">${escapeHtml(KIND[r.kind])}${r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}</span></li>`
+        : `${escapeHtml(r.name)} <span class="kind">${escapeHtml(LAYER_KIND[r.layer] || r.layer)}${r.layer !== 'boroughs' && r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}${r.layer !== 'superzones' ? ` · ${escapeHtml(r.code)}` : ''}</span></li>`)).join('');
     this.list.hidden = false;
     this.input.setAttribute('aria-expanded', 'true');
     if (this.active >= 0) this.input.setAttribute('aria-activedescendant', `sr-${this.active}`);
@@ -110,7 +112,9 @@ export class Search {
     this.seq++; // a lookup still in flight must not reopen the list
     this.close();
     this.input.value = r.name;
-    this.onResult(r);
+    // A postcode opens the neighbourhood at its point, whatever the map shows.
+    if (KIND[r.kind]) this.onPoint(r.center);
+    else this.onResult(r);
   }
 
   close() {
