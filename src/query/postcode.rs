@@ -99,24 +99,18 @@ impl Atlas {
     /// A search result at a grid point: the areas holding it, and where to fly.
     fn place(&self, kind: &'static str, name: &str, easting: f64, northing: f64) -> Found {
         let (lon, lat) = bng_to_wgs84(easting, northing);
-        let code_in = |layer: &str| {
+        // One point query for every layer; each area is then looked up in its answer.
+        let hits = self.areas_at_bng(easting, northing);
+        let area_in = |layer: &str| {
             let li = self.layer_index(layer)?;
-            let hit = self
-                .areas_at_bng(easting, northing)
-                .into_iter()
-                .find(|h| h.layer == li)?;
-            Some(self.layers[li].areas[hit.area].code.clone())
+            let hit = hits.iter().find(|h| h.layer == li)?;
+            Some(&self.layers[li].areas[hit.area])
         };
+        let code_in = |layer: &str| area_in(layer).map(|a| a.code.clone());
         let borough = self
             .borough_layer()
             .and_then(|l| code_in(&l.id))
-            .or_else(|| {
-                code_in("lsoa11").and_then(|c| {
-                    self.layer("lsoa11")
-                        .and_then(|l| l.area(&c))
-                        .and_then(|a| a.borough.clone())
-                })
-            });
+            .or_else(|| area_in("lsoa11").and_then(|a| a.borough.clone()));
         let lsoa11 = code_in("lsoa11");
         Found {
             kind,
