@@ -3,21 +3,11 @@
 // must draw with it, and the web map must paint an area in the colour those classes give its
 // value. The expected colours are computed here from the style (count the breaks <= value), not
 // taken from the page. Run: node --test tests/web/ (with the rest of the browser tests).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, openPage, mapPixelAt, getJson } from './harness.mjs';
+import { openPage, mapPixelAt, getJson, useSession } from './harness.mjs';
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const { server, browser } = useSession();
 
 const rgb = hex => {
   assert.match(hex, /^#[0-9a-f]{6}$/i, `not a #rrggbb colour: ${hex}`);

@@ -4,6 +4,7 @@
 // Env: ATLAS_BIN (server binary; default target/debug/london-atlas), ATLAS_DATA (data folder),
 // CHROMIUM (default /usr/bin/chromium), SHOTS (folder for screenshots, default /tmp/atlas-shots).
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -200,4 +201,24 @@ export function lowContrast() {
 export async function allProblems(p) {
   const mapErrors = await p.page.evaluate(() => (window.atlas && window.atlas.errors) || []);
   return [...p.problems, ...mapErrors.map(e => `map: ${e}`)];
+}
+
+/**
+ * One server and one browser for a test file: registers the before/after hooks and returns
+ * `{server, browser}` whose `server.base` and `browser.context` are read once they started.
+ */
+export function useSession() {
+  const live = {};
+  before(async () => {
+    live.server = await startServer();
+    live.browser = await startBrowser();
+  });
+  after(async () => {
+    if (live.browser) await live.browser.close();
+    if (live.server) await live.server.stop();
+  });
+  return {
+    server: { get base() { return live.server.base; } },
+    browser: { get context() { return live.browser.context; } },
+  };
 }

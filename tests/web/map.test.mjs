@@ -1,26 +1,16 @@
 // End-to-end tests of the web map: the real server on 127.0.0.1 and Debian's chromium driven by
 // playwright-core. Expected values come from the API (or are exact codes/names of real places);
 // nothing here asserts a timing. Run: node --test tests/web/ (cargo test runs it via tests/web_map.rs).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, startBrowser, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, lowContrast, allProblems, SHOTS } from './harness.mjs';
+import { startServer, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, lowContrast, allProblems, SHOTS, useSession } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const { server, browser } = useSession();
 
 
 const nf1 = v => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(v);

@@ -3,27 +3,17 @@
 // the profile, the change view between two periods of a series, and the printable scorecard
 // with its CSV. The real server on 127.0.0.1 and Debian's chromium via playwright-core;
 // expected values come from the API. Run: node --test tests/web/ (with the other browser tests).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { startServer, startBrowser, openPage, mapIdle, mapPixels, mapPixelAt, getJson, lowContrast, allProblems, SHOTS } from './harness.mjs';
+import { openPage, mapIdle, mapPixels, mapPixelAt, getJson, lowContrast, allProblems, SHOTS, useSession } from './harness.mjs';
 import { COMPARISON, comparisonBadge } from '../../web/js/vision.js';
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const { server, browser } = useSession();
 
 
 const whole = v => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 }).format(v);
