@@ -4,7 +4,7 @@
 //! file formats come from [`crate::formats`].
 
 use super::errors::{rejection, ApiError};
-use super::AppState;
+use super::{blocking, AppState};
 use crate::formats;
 use crate::query::polygon::{parse_polygon, MAX_VERTICES};
 use crate::query::select::Filter;
@@ -85,19 +85,6 @@ pub async fn point(State(s): State<AppState>, q: Params) -> Result<Response, Api
     let lon = number(&p, "lon", "WGS84 longitude in degrees")?;
     let lat = number(&p, "lat", "WGS84 latitude in degrees")?;
     Ok(Json(s.atlas.point(lon, lat)?).into_response())
-}
-
-/// Runs `work` on the blocking pool (it may take CPU for a while).
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-    what: &str,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the {what} failed"),
-        )
-    })
 }
 
 pub async fn query(

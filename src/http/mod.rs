@@ -95,6 +95,19 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     )
 }
 
+/// Runs `work` on the blocking pool (it may take CPU for a while).
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+    what: &str,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the {what} failed"),
+        )
+    })
+}
+
 /// Serves until Ctrl-C (or SIGTERM). `on_ready` gets the bound address (port 0 = any port).
 pub async fn serve(
     addr: SocketAddr,

@@ -9,7 +9,7 @@
 //! fault -> 500.
 
 use super::errors::ApiError;
-use super::AppState;
+use super::{blocking, AppState};
 use crate::tiles::{style, tilejson, EncodedTile, Fields, TileError, TileId};
 use axum::body::Body;
 use axum::extract::Query;
@@ -70,9 +70,7 @@ pub async fn tilejson_doc(
     let t = s.tiles.tileset(name)?;
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
-    let tj = tokio::task::spawn_blocking(move || tilejson::tilejson(&store, t, &base))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let tj = blocking(move || tilejson::tilejson(&store, t, &base), "TileJSON").await?;
     Ok(with_cache_headers(Json(tj).into_response()))
 }
 
@@ -90,9 +88,7 @@ pub async fn style_doc(
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
     let id = id.to_string();
-    let doc = tokio::task::spawn_blocking(move || style::style(&store, &id, &base))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    let doc = blocking(move || style::style(&store, &id, &base), "style").await??;
     Ok(with_cache_headers(Json(doc).into_response()))
 }
 
@@ -136,9 +132,7 @@ pub async fn tile(
         Some(hit) => hit,
         None => {
             let store = s.tiles.clone();
-            tokio::task::spawn_blocking(move || store.build(t, &fields, id))
-                .await
-                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??
+            blocking(move || store.build(t, &fields, id), "tile").await??
         }
     };
     Ok(respond(got, &headers))
