@@ -39,6 +39,11 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
     let indicators = describe_indicators(manifest, &layers, &references);
     let (priorities, series) = describe_priorities(manifest);
     let postcodes = load_postcodes(manifest, &dir)?;
+    let boroughs_box = manifest
+        .boroughs()
+        .and_then(|id| layers.iter().find(|l| l.id == id))
+        .and_then(|l| l.extent());
+    let context = crate::context::load_context(manifest, &dir, boroughs_box)?;
     report.seconds = started.elapsed().as_secs_f64();
     let boroughs = manifest
         .boroughs()
@@ -55,6 +60,7 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
         series,
         headlines: manifest.headlines().to_vec(),
         postcodes,
+        context,
     })
 }
 

@@ -82,6 +82,8 @@ pub struct Atlas {
     pub headlines: Vec<HeadlineSpec>,
     /// Postcodes for search, when the manifest names them.
     pub postcodes: Option<Postcodes>,
+    /// Places, stations, water and glyphs, when the manifest names them.
+    pub context: Option<crate::context::Context>,
 }
 
 impl Atlas {

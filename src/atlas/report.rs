@@ -65,6 +65,21 @@ pub fn render(atlas: &Atlas) -> String {
             s.open_without_coordinates
         );
     }
+    if let Some(p) = &atlas.postcodes {
+        let _ = writeln!(out, "\npostcodes: {} units", p.len());
+    }
+    if let Some(c) = &atlas.context {
+        use crate::load::places::PlaceKind;
+        let _ = writeln!(
+            out,
+            "context: {} places, {} stations, water {:.1} km² ({} source polygons repaired), glyph stacks {:?}",
+            c.of_kind(PlaceKind::Place).count(),
+            c.of_kind(PlaceKind::Station).count(),
+            c.water.areas.iter().map(|a| a.area_m2).sum::<f64>() / 1e6,
+            c.water_repaired,
+            c.glyphs.stacks().collect::<Vec<_>>()
+        );
+    }
     let _ = writeln!(out, "\njoins (indicator -> layer: matched/rows; codes matching no area; areas without a value):");
     for j in &r.joins {
         let _ = writeln!(

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod errors;
+pub mod fonts;
 pub mod tiles;
 pub mod web;
 
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         // client accepts it; tiles, added after, carry their own precomputed gzip.
         .layer(CompressionLayer::new())
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
+        .route("/fonts/{fontstack}/{file}", get(fonts::glyphs))
         .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

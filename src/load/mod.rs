@@ -3,10 +3,13 @@
 
 pub mod dissolve;
 pub mod geojson;
+pub mod glyphs;
+pub mod places;
 pub mod postcodes;
 pub mod shapefile;
 pub mod superzones;
 pub mod table;
+pub mod water;
 
 use crate::manifest::Manifest;
 use sha2::{Digest, Sha256};

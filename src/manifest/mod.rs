@@ -64,6 +64,8 @@ pub struct Manifest {
     headlines: Vec<HeadlineSpec>,
     /// Postcode lookup for search, if the atlas has one.
     postcodes: Option<PostcodeSpec>,
+    /// Places, stations, water and glyphs for search and the basemap, if the atlas has them.
+    context: Option<ContextSpec>,
 }
 
 impl Manifest {
@@ -165,6 +167,10 @@ impl Manifest {
         self.postcodes.as_ref()
     }
 
+    pub fn context(&self) -> Option<&ContextSpec> {
+        self.context.as_ref()
+    }
+
     /// The source that lists `path`, if any.
     pub fn source_of(&self, path: &str) -> Option<&Source> {
         self.sources
@@ -242,6 +248,31 @@ impl Manifest {
                 .find(|f| !files.contains(f.as_str()))
             {
                 return Err(format!("postcodes read {f}, which no [[source]] lists"));
+            }
+        }
+        if let Some(c) = &self.context {
+            if let Some(f) = [&c.places, &c.rail_stations, &c.tfl_stations, &c.water]
+                .into_iter()
+                .find(|f| !files.contains(f.as_str()))
+            {
+                return Err(format!("context reads {f}, which no [[source]] lists"));
+            }
+            if let Some(o) = c
+                .outlines
+                .iter()
+                .find(|o| !layers.contains(o.layer.as_str()))
+            {
+                return Err(format!("context outline names unknown layer {}", o.layer));
+            }
+            let folder = format!("{}/", c.glyphs.trim_end_matches('/'));
+            if !files
+                .iter()
+                .any(|f| f.starts_with(&folder) && f.ends_with(".pbf"))
+            {
+                return Err(format!(
+                    "context glyphs {} holds no .pbf file that a [[source]] lists",
+                    c.glyphs
+                ));
             }
         }
         let named = |what: &str, id: Option<&str>, known: &HashSet<&str>| match id {

@@ -251,3 +251,31 @@ pub struct PostcodeSpec {
     pub districts: String,
     pub sectors: String,
 }
+
+/// The basemap and place search: populated places, stations, water and label glyphs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    /// OS Open Names populated places (CSV with NAME1, LOCAL_TYPE, lon, lat and scale hints).
+    pub places: String,
+    /// National Rail stations (CSV: stationName, crsCode, lat, long).
+    pub rail_stations: String,
+    /// TfL stations (CSV: naptan_id, name, lat, lon, modes, is_hub, in_london).
+    pub tfl_stations: String,
+    /// Water polygons (GeoJSON, WGS84).
+    pub water: String,
+    /// Folder of MapLibre glyph PBFs: `{folder}/{fontstack}/{start}-{end}.pbf`.
+    pub glyphs: String,
+    /// Layers whose outlines the `context` tileset carries, each from a zoom.
+    #[serde(default, rename = "outline")]
+    pub outlines: Vec<OutlineSpec>,
+}
+
+/// A layer drawn as outlines in the basemap.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutlineSpec {
+    pub layer: String,
+    #[serde(default)]
+    pub minzoom: u8,
+}

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod change;
 pub mod headlines;
+pub mod names;
 pub mod point;
 pub mod polygon;
 pub mod postcode;

@@ -67,7 +67,7 @@ impl Atlas {
         match classify(query)? {
             PostcodeQuery::Unit(code) => Some(match postcodes.unit(&code) {
                 Some(u) => {
-                    let mut found = self.place("postcode", &u.postcode, u.easting, u.northing);
+                    let mut found = self.point_result("postcode", &u.postcode, u.easting, u.northing);
                     // The file's own borough (it and the boundaries agree for 99.96 %).
                     found.borough_name = self.borough_name(&u.borough).map(str::to_string);
                     found.borough = Some(u.borough.clone());
@@ -83,13 +83,13 @@ impl Atlas {
             }),
             PostcodeQuery::Sector(code) => postcodes.sector(&code).map(|c| {
                 answer(
-                    vec![self.place("postcode_sector", &c.code, c.easting, c.northing)],
+                    vec![self.point_result("postcode_sector", &c.code, c.easting, c.northing)],
                     None,
                 )
             }),
             PostcodeQuery::District(code) => postcodes.district(&code).map(|c| {
                 answer(
-                    vec![self.place("postcode_district", &c.code, c.easting, c.northing)],
+                    vec![self.point_result("postcode_district", &c.code, c.easting, c.northing)],
                     None,
                 )
             }),
@@ -97,7 +97,13 @@ impl Atlas {
     }
 
     /// A search result at a grid point: the areas holding it, and where to fly.
-    fn place(&self, kind: &'static str, name: &str, easting: f64, northing: f64) -> Found {
+    pub(crate) fn point_result(
+        &self,
+        kind: &'static str,
+        name: &str,
+        easting: f64,
+        northing: f64,
+    ) -> Found {
         let (lon, lat) = bng_to_wgs84(easting, northing);
         // One point query for every layer; each area is then looked up in its answer.
         let hits = self.areas_at_bng(easting, northing);
@@ -127,6 +133,7 @@ impl Atlas {
             lsoa11,
             lsoa21: code_in("lsoa21"),
             ward: code_in("wards"),
+            detail: None,
         }
     }
 }

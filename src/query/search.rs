@@ -1,9 +1,14 @@
-//! Finding places by name or code: postcodes (see [`super::postcode`]), boroughs, LSOAs
-//! (name or code), wards, care systems, schools (name or URN), or a "lon, lat" pair.
+//! Finding places by name or code: postcodes (see [`super::postcode`]), populated places and
+//! stations (the map's context), boroughs, LSOAs (name or code), wards, care systems, schools
+//! (name or URN), or a "lon, lat" pair. Names are ranked by [`Match`] (exact, prefix, a word's
+//! prefix, inside, close spelling), then places before stations before areas (in layer order),
+//! then alphabetically.
 
+use super::names::{key, Match};
 use super::QueryError;
 use crate::atlas::Atlas;
-use crate::geom::crs::{bng_to_wgs84, valid_lon_lat};
+use crate::geom::crs::{bng_to_wgs84, valid_lon_lat, wgs84_to_bng};
+use crate::load::places::PlaceKind;
 use geo::{BoundingRect, InteriorPoint};
 use serde::Serialize;
 
@@ -12,9 +17,9 @@ pub const MAX_RESULTS: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Found {
-    /// `area`, `postcode`, `postcode_sector` or `postcode_district`.
+    /// `area`, `place`, `station`, `point`, `postcode`, `postcode_sector` or `postcode_district`.
     pub kind: &'static str,
-    /// The area found, or for a postcode the 2011 LSOA holding it.
+    /// The area found, or for a point (postcode, place, station) the 2011 LSOA holding it.
     pub layer: String,
     pub code: String,
     pub name: String,
@@ -31,6 +36,9 @@ pub struct Found {
     pub lsoa21: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ward: Option<String>,
+    /// What a place or station is ("Suburban Area", "Station: Underground, DLR").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,77 +68,57 @@ impl Atlas {
             ));
         }
         if let Some((lon, lat)) = parse_lon_lat(query) {
+            let (e, n) = wgs84_to_bng(lon, lat);
+            let mut here = self.point_result("point", &format!("{lon:.5}, {lat:.5}"), e, n);
+            here.center = [lon, lat];
+            here.bbox = [lon, lat, lon, lat];
             return Ok(SearchAnswer {
                 query: query.to_string(),
                 point: Some([lon, lat]),
-                results: Vec::new(),
+                results: vec![here],
                 message: None,
             });
         }
         if let Some(answer) = self.postcode_search(query) {
             return Ok(answer);
         }
-        let needle = query.to_lowercase();
-        let mut scored: Vec<(u8, usize, usize)> = Vec::new();
-        for (li, layer) in self.layers.iter().enumerate() {
-            for (ai, a) in layer.areas.iter().enumerate() {
-                let name = a.name.to_lowercase();
-                let score = if a.code.eq_ignore_ascii_case(query) || name == needle {
-                    0
-                } else if name.starts_with(&needle) {
-                    1
-                } else if name.contains(&needle) {
-                    2
-                } else {
-                    continue;
-                };
-                scored.push((score, li, ai));
+        let text = key(query);
+        let mut scored: Vec<(Match, usize, Target)> = Vec::new();
+        if let Some(c) = &self.context {
+            for (i, p) in c.places.iter().enumerate() {
+                if let Some(m) = Match::of(&text, &key(&p.name)) {
+                    let rank = usize::from(p.kind == PlaceKind::Station);
+                    scored.push((m, rank, Target::Place(i)));
+                }
             }
         }
+        for (li, layer) in self.layers.iter().enumerate() {
+            for (ai, a) in layer.areas.iter().enumerate() {
+                let m = if a.code.eq_ignore_ascii_case(query) {
+                    Some(Match::Exact)
+                } else {
+                    Match::of(&text, &key(&a.name))
+                };
+                if let Some(m) = m {
+                    scored.push((m, 2 + li, Target::Area(li, ai)));
+                }
+            }
+        }
+        let name_of = |t: &Target| match *t {
+            Target::Place(i) => self.context.as_ref().map_or("", |c| &c.places[i].name),
+            Target::Area(li, ai) => &self.layers[li].areas[ai].name,
+        };
         scored.sort_by(|a, b| {
-            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
-                self.layers[a.1].areas[a.2]
-                    .name
-                    .cmp(&self.layers[b.1].areas[b.2].name)
-            })
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| name_of(&a.2).cmp(name_of(&b.2)))
         });
         let results = scored
             .into_iter()
             .take(MAX_RESULTS)
-            .map(|(_, li, ai)| {
-                let layer = &self.layers[li];
-                let a = &layer.areas[ai];
-                let c = a
-                    .geometry
-                    .interior_point()
-                    .map(|p| bng_to_wgs84(p.x(), p.y()))
-                    .unwrap_or((0.0, 0.0));
-                let bbox = a
-                    .geometry
-                    .bounding_rect()
-                    .map(|r| {
-                        let (w, s) = bng_to_wgs84(r.min().x, r.min().y);
-                        let (e, n) = bng_to_wgs84(r.max().x, r.max().y);
-                        [w, s, e, n]
-                    })
-                    .unwrap_or([0.0; 4]);
-                Found {
-                    kind: "area",
-                    layer: layer.id.clone(),
-                    code: a.code.clone(),
-                    name: a.name.clone(),
-                    borough: a.borough.clone(),
-                    borough_name: a
-                        .borough
-                        .as_deref()
-                        .and_then(|b| self.borough_name(b))
-                        .map(str::to_string),
-                    center: [c.0, c.1],
-                    bbox,
-                    lsoa11: None,
-                    lsoa21: None,
-                    ward: None,
-                }
+            .map(|(_, _, t)| match t {
+                Target::Place(i) => self.place_result(i),
+                Target::Area(li, ai) => self.area_result(li, ai),
             })
             .collect();
         Ok(SearchAnswer {
@@ -140,6 +128,62 @@ impl Atlas {
             message: None,
         })
     }
+
+    fn place_result(&self, i: usize) -> Found {
+        let c = self
+            .context
+            .as_ref()
+            .expect("a place result comes from the context");
+        let p = &c.places[i];
+        let kind = match p.kind {
+            PlaceKind::Place => "place",
+            PlaceKind::Station => "station",
+        };
+        let mut found = self.point_result(kind, &p.name, p.easting, p.northing);
+        found.center = [p.lon, p.lat];
+        found.bbox = [p.lon, p.lat, p.lon, p.lat];
+        found.detail = Some(p.detail.clone());
+        found
+    }
+
+    fn area_result(&self, li: usize, ai: usize) -> Found {
+        let layer = &self.layers[li];
+        let a = &layer.areas[ai];
+        let c = a
+            .geometry
+            .interior_point()
+            .map(|p| bng_to_wgs84(p.x(), p.y()))
+            .unwrap_or((0.0, 0.0));
+        let bbox = a
+            .geometry
+            .bounding_rect()
+            .map(|r| {
+                let (w, s) = bng_to_wgs84(r.min().x, r.min().y);
+                let (e, n) = bng_to_wgs84(r.max().x, r.max().y);
+                [w, s, e, n]
+            })
+            .unwrap_or([0.0; 4]);
+        Found {
+            kind: "area",
+            layer: layer.id.clone(),
+            code: a.code.clone(),
+            name: a.name.clone(),
+            borough: a.borough.clone(),
+            borough_name: self.borough_name_of(a),
+            center: [c.0, c.1],
+            bbox,
+            lsoa11: None,
+            lsoa21: None,
+            ward: None,
+            detail: None,
+        }
+    }
+}
+
+/// What a scored name belongs to.
+enum Target {
+    Place(usize),
+    Area(usize, usize),
 }
 
 /// "lon, lat" (or "lon lat") in degrees.

@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod clip;
+pub mod context;
 pub mod export;
 pub mod fields;
 pub mod grid;
@@ -27,7 +28,7 @@ pub use cache::EncodedTile;
 pub use fields::Fields;
 pub use grid::{GridError, TileId, BUFFER, EXTENT, MAX_ZOOM};
 pub use store::TileStore;
-pub use tileset::{Tileset, ATLAS_TILESET};
+pub use tileset::{Tileset, ATLAS_TILESET, CONTEXT_TILESET};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {

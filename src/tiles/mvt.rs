@@ -35,9 +35,25 @@ pub struct LayerFeatures<'a> {
     pub features: Vec<(usize, TileShapes<'a>)>,
 }
 
+/// Named points inside one tile (map labels): one MVT point feature each, with the text
+/// properties given.
+pub struct PointFeatures<'a> {
+    pub name: &'a str,
+    /// Tile coordinates and (key, value) text properties; `minzoom` is written as a number.
+    pub points: Vec<([i32; 2], Vec<(&'a str, &'a str)>, u8)>,
+}
+
 /// Encodes the layers (in order) into MVT bytes (extent 4096, the crate's default); `None`
 /// when no layer has a feature.
 pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError> {
+    encode_with_points(layers, &[])
+}
+
+/// [`encode`], then point layers after the polygon layers.
+pub fn encode_with_points(
+    layers: &[LayerFeatures<'_>],
+    point_layers: &[PointFeatures<'_>],
+) -> Result<Option<Vec<u8>>, MvtError> {
     let mut tile = MvtTileBuilder::new();
     let mut any = false;
     for lf in layers {
@@ -85,6 +101,26 @@ pub fn encode(layers: &[LayerFeatures<'_>]) -> Result<Option<Vec<u8>>, MvtError>
                 let coords = ring.map(|p| MvtCoord { x: p.x, y: p.y });
                 f.ring(coords, exterior).map_err(err)?;
             }
+            layer = f.end();
+        }
+        tile = layer.end();
+        any = true;
+    }
+    for pl in point_layers.iter().filter(|p| !p.points.is_empty()) {
+        let err = |source| MvtError::Encode {
+            layer: pl.name.to_string(),
+            source,
+        };
+        let mut layer = tile.layer(pl.name).map_err(err)?;
+        for (k, (at, props, minzoom)) in pl.points.iter().enumerate() {
+            let mut f = layer.feature_of(MvtGeomType::Point);
+            f.id(Some(k as u64));
+            for (key, value) in props {
+                f.tag_ref(key, MvtValueRef::String(value)).map_err(err)?;
+            }
+            f.tag_ref("minzoom", MvtValueRef::UInt(u64::from(*minzoom)))
+                .map_err(err)?;
+            f.points([MvtCoord { x: at[0], y: at[1] }]).map_err(err)?;
             layer = f.end();
         }
         tile = layer.end();

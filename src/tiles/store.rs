@@ -18,7 +18,7 @@ use super::grid::{mercator_to_pixel, tiles_covering, TileId, MAX_ZOOM};
 use super::mvt::{encode, LayerFeatures};
 use super::simplify::ZoomGeometry;
 use super::source::LayerSource;
-use super::tileset::{Tileset, TilesetDef, ATLAS_TILESET};
+use super::tileset::{Tileset, TilesetDef, ATLAS_TILESET, CONTEXT_TILESET};
 use super::topology::Topology;
 use super::TileError;
 use crate::atlas::Atlas;
@@ -29,7 +29,9 @@ use std::sync::Arc;
 pub struct TileStore {
     atlas: Arc<Atlas>,
     sources: Vec<LayerSource>,
-    /// One per layer (in layer order), then the composite.
+    /// The basemap's water (see [`super::context`]).
+    pub(super) water: LayerSource,
+    /// One per layer (in layer order), then the composite, then the basemap if any.
     tilesets: Vec<TilesetDef>,
     cache: TileCache,
 }
@@ -56,12 +58,23 @@ impl TileStore {
             all,
             &minzooms,
         ));
+        if let Some(c) = &atlas.context {
+            let outlines = c
+                .outlines
+                .iter()
+                .filter_map(|o| atlas.layer_index(&o.layer))
+                .collect();
+            let mut def = TilesetDef::new(Tileset::Context, CONTEXT_TILESET, outlines, &minzooms);
+            def.minzoom = 0;
+            tilesets.push(def);
+        }
         TileStore {
             sources: atlas
                 .layers
                 .iter()
                 .map(|_| LayerSource::default())
                 .collect(),
+            water: LayerSource::default(),
             atlas,
             tilesets,
             cache: TileCache::new(max_bytes),
@@ -93,7 +106,11 @@ impl TileStore {
     pub fn def(&self, t: Tileset) -> &TilesetDef {
         match t {
             Tileset::Layer(i) => &self.tilesets[i],
-            Tileset::Atlas => &self.tilesets[self.tilesets.len() - 1],
+            _ => self
+                .tilesets
+                .iter()
+                .find(|d| d.key == t)
+                .expect("the store made a def for every tileset key it hands out"),
         }
     }
 
@@ -121,6 +138,11 @@ impl TileStore {
         self.sources[layer].topology(&self.atlas.layers[layer])
     }
 
+    /// The layer's indexed geometry at zoom `z`, built on first use.
+    pub(super) fn indexed(&self, layer: usize, z: u8) -> &super::source::IndexedZoom {
+        self.sources[layer].zoom(&self.atlas.layers[layer], z)
+    }
+
     /// The layer's geometry at zoom `z` (clamped to [`MAX_ZOOM`]), built on first use.
     pub fn zoom(&self, layer: usize, z: u8) -> &ZoomGeometry {
         &self.sources[layer]
@@ -141,6 +163,9 @@ impl TileStore {
         tile: TileId,
         fields: &Fields,
     ) -> Result<Option<Vec<u8>>, TileError> {
+        if t == Tileset::Context {
+            return super::context::render(self, tile);
+        }
         let mut layers = Vec::new();
         for &i in self.layers_of(t) {
             if tile.z < self.layer_minzoom(i) {

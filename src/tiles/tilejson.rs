@@ -91,7 +91,10 @@ fn template(store: &TileStore, t: Tileset) -> TileJSON {
     let mut stats_layers = Vec::new();
     for &i in store.layers_of(t) {
         let layer = &atlas.layers[i];
-        let fields = fields(store, i);
+        let mut fields = fields(store, i);
+        if t == Tileset::Context {
+            fields.retain(|k, _| ["code", "name", "borough"].contains(&k.as_str()));
+        }
         let types: BTreeMap<String, String> = fields
             .iter()
             .map(|(k, d)| {
@@ -127,6 +130,28 @@ fn template(store: &TileStore, t: Tileset) -> TileJSON {
             "attributes": attributes,
         }));
     }
+    if t == Tileset::Context {
+        for (id, description, fields) in super::context::vector_layers() {
+            let types: BTreeMap<String, String> = fields
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, d)| {
+                    let d = d.as_str().unwrap_or("String");
+                    (
+                        k.clone(),
+                        d.split(':').next().unwrap_or("String").to_string(),
+                    )
+                })
+                .collect();
+            let mut vl = VectorLayer::new(id.to_string(), types);
+            vl.other.insert("field_descriptions".into(), fields);
+            vl.description = Some(description.to_string());
+            vl.minzoom = Some(0);
+            vl.maxzoom = Some(MAX_ZOOM);
+            vector_layers.push(vl);
+        }
+    }
     let description = match t {
         Tileset::Atlas => format!(
             "{}: every layer of the atlas ({}) as separate MVT layers",
@@ -139,6 +164,10 @@ fn template(store: &TileStore, t: Tileset) -> TileJSON {
                 .join(", ")
         ),
         Tileset::Layer(i) => atlas.layers[i].description.clone(),
+        Tileset::Context => format!(
+            "{}: a basemap from open data (area outlines, the Thames, place and station names)",
+            atlas.name
+        ),
     };
     let mut tj = tilejson::tilejson! {
         tiles: Vec::new(),

@@ -11,11 +11,15 @@ use tilejson::TileJSON;
 /// Name of the composite tileset that carries every layer.
 pub const ATLAS_TILESET: &str = "atlas";
 
-/// A tileset's key: one atlas layer (by index) or the composite of all layers.
+/// Name of the basemap tileset (see [`super::context`]).
+pub const CONTEXT_TILESET: &str = "context";
+
+/// A tileset's key: one atlas layer (by index), the composite of all layers, or the basemap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tileset {
     Layer(usize),
     Atlas,
+    Context,
 }
 
 /// What a tileset is made of, and what is built once for it.
