@@ -40,11 +40,22 @@ pub struct Definition {
     pub period: Option<String>,
     #[serde(default)]
     pub description: String,
+    /// One sentence in plain words for residents: what the number measures and why it matters
+    /// for health (the manifest's own words, summarising the source's definition).
+    #[serde(default)]
+    pub plain: String,
     pub polarity: Polarity,
     pub aggregation: Aggregation,
     /// A limit worth marking on the map (e.g. the 40 µg/m³ NO2 annual limit).
     #[serde(default)]
     pub threshold: Option<f64>,
+    /// What the threshold is, with its authority ("UK legal limit (Air Quality Standards
+    /// Regulations 2010)", "NHS standard"); the manifest requires it with a threshold.
+    #[serde(default)]
+    pub threshold_name: Option<String>,
+    /// A health guideline stricter than the threshold (e.g. WHO 2021: NO2 10 µg/m³).
+    #[serde(default)]
+    pub guideline: Option<Guideline>,
     /// Class breaks for choropleths (see [`crate::classes`]).
     #[serde(default)]
     pub breaks: Vec<f64>,
@@ -55,6 +66,15 @@ pub struct Definition {
     /// The colour ramp; None = by polarity.
     #[serde(default)]
     pub palette: Option<Palette>,
+}
+
+/// A health-based guideline value and who sets it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guideline {
+    pub value: f64,
+    /// E.g. "WHO 2021 air quality guideline".
+    pub name: String,
 }
 
 /// Where an indicator's values come from: the published dataset and its terms.

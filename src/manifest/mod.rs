@@ -330,6 +330,12 @@ impl Manifest {
         if def.year == 0 {
             return Err(format!("indicator {} has no year", i.id));
         }
+        if def.threshold.is_some() && def.threshold_name.is_none() {
+            return Err(format!(
+                "indicator {} has a threshold but no threshold_name saying what it is",
+                i.id
+            ));
+        }
         for t in &i.tables {
             if !layers.contains(t.layer.as_str()) {
                 return Err(format!(

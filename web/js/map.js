@@ -1,5 +1,6 @@
-// Map: owns the MapLibre map, its style (built here from the catalog: no outside basemap, fonts
-// or glyphs; our own borough outlines give context and the Thames shows as the background), the
+// Map: owns the MapLibre map, its style (built here from the catalog, with nothing from outside:
+// the basemap is our own `context` tileset — borough and ward outlines, the Thames, place and
+// station names — and its labels use the glyphs this server serves at /fonts), the
 // choropleth / bivariate / change paint expressions, hover (feature-state) and selection highlight, and
 // turning clicks or Enter on the focused map into "area picked" callbacks.
 
@@ -12,6 +13,30 @@ import { BIVARIATE, BIVAR_NO2, BIVAR_DECILE } from './catalog.js';
 export const tileUrl = (layer, fields = []) => new URL(`/tiles/${layer}/{z}/{x}/{y}.mvt?fields=${[...new Set(fields)].sort().join(',')}`, location.href).href
   .replace(/%7B/g, '{').replace(/%7D/g, '}');
 const WATER = '#c9dbe8';
+/** The glyph URL template of this server (MapLibre fills in {fontstack} and {range}). */
+export const glyphUrl = () => new URL('/fonts/{fontstack}/{range}.pbf', location.href).href
+  .replace(/%7B/g, '{').replace(/%7D/g, '}');
+const HALO = { 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6 };
+/** The basemap over the choropleth: ward outlines from z11, then water, station and place
+ * names (places from the zoom their OS scale hint gives, which the tiles already apply). */
+const BASEMAP_OVER = [
+  { id: 'ward-line', type: 'line', source: 'context', 'source-layer': 'wards', minzoom: 11,
+    paint: { 'line-color': '#2b2f33', 'line-opacity': 0.45, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2], 'line-dasharray': [3, 2] } },
+  { id: 'water-label', type: 'symbol', source: 'context', 'source-layer': 'water', minzoom: 12,
+    layout: { 'text-field': ['get', 'name'], 'text-font': ['Noto Sans Italic'], 'text-size': 12 },
+    paint: { 'text-color': '#2c5d87', ...HALO } },
+  { id: 'station-dot', type: 'circle', source: 'context', 'source-layer': 'stations', minzoom: 12,
+    paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 2.5, 15, 4.5], 'circle-color': '#ffffff', 'circle-stroke-color': '#1b1f24', 'circle-stroke-width': 1.5 } },
+  { id: 'station-label', type: 'symbol', source: 'context', 'source-layer': 'stations', minzoom: 13,
+    layout: { 'text-field': ['get', 'name'], 'text-font': ['Noto Sans Regular'], 'text-size': 11, 'text-anchor': 'top', 'text-offset': [0, 0.7], 'text-max-width': 8, 'text-optional': true },
+    paint: { 'text-color': '#3a3f45', ...HALO } },
+  { id: 'place-label', type: 'symbol', source: 'context', 'source-layer': 'places',
+    layout: { 'text-field': ['get', 'name'], 'text-font': ['Noto Sans Medium'], 'text-max-width': 7,
+      'text-size': ['interpolate', ['linear'], ['zoom'], 9, 11, 15, 16], 'text-padding': 4 },
+    paint: { 'text-color': '#1b1f24', ...HALO } },
+];
+/** Ids of the basemap's label layers (the tests and the legend ask for them). */
+export const LABEL_LAYERS = ['place-label', 'station-label', 'water-label'];
 const LAND = '#f3f1ec';
 const CHORO_LAYERS = ['choro', 'choro-line', 'choro-hover'];
 
@@ -59,6 +84,7 @@ export class AtlasMap {
     this.interactive = true;
     const sources = {};
     for (const l of opts.layers) sources[l.id] = { type: 'vector', tiles: [tileUrl(l.id)], minzoom: l.minzoom || 0, maxzoom: 14 };
+    sources.context = { type: 'vector', tiles: [tileUrl('context')], maxzoom: 14 };
     this.map = new maplibregl.Map({
       container: opts.container,
       center: opts.view.center,
@@ -74,12 +100,15 @@ export class AtlasMap {
       cooperativeGestures: false,
       style: {
         version: 8,
+        glyphs: glyphUrl(),
         sources,
         layers: [
           { id: 'water', type: 'background', paint: { 'background-color': WATER } },
           { id: 'land', type: 'fill', source: 'boroughs', 'source-layer': 'boroughs', paint: { 'fill-color': LAND } },
+          { id: 'river', type: 'fill', source: 'context', 'source-layer': 'water', paint: { 'fill-color': WATER } },
           { id: 'borough-line', type: 'line', source: 'boroughs', 'source-layer': 'boroughs',
             paint: { 'line-color': '#2b2f33', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 0.8, 13, 2] } },
+          ...BASEMAP_OVER,
         ],
       },
     });
@@ -147,10 +176,10 @@ export class AtlasMap {
         paint: coarse
           ? { 'line-color': '#1b1f24', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 2.2, 13, 4] }
           : { 'line-color': '#ffffff', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 9, 0.25, 13, 0.6], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.1, 14, 0.8] } },
-      coarse ? ['selected-casing', 'draw-fill'].find(id => m.getLayer(id)) : 'borough-line');
+      coarse ? ['selected-casing', 'draw-fill', 'water-label'].find(id => m.getLayer(id)) : 'borough-line');
       m.addLayer({ id: 'choro-hover', type: 'line', ...src,
         paint: { 'line-color': '#000000', 'line-width': 2.5,
-          'line-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 1, 0] } }, m.getLayer('selected-casing') ? 'selected-casing' : undefined);
+          'line-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 1, 0] } }, m.getLayer('selected-casing') ? 'selected-casing' : 'water-label');
       this.layer = layer;
     } else {
       m.setPaintProperty('choro', 'fill-color', color);
@@ -186,8 +215,8 @@ export class AtlasMap {
     for (const id of ['selected-casing', 'selected']) if (m.getLayer(id)) m.removeLayer(id);
     if (!area) return;
     const base = { source: area.layer, 'source-layer': area.layer, filter: ['==', ['get', 'code'], area.code] };
-    m.addLayer({ id: 'selected-casing', type: 'line', ...base, paint: { 'line-color': '#ffffff', 'line-width': 7 } });
-    m.addLayer({ id: 'selected', type: 'line', ...base, paint: { 'line-color': '#000000', 'line-width': 3.5 } });
+    m.addLayer({ id: 'selected-casing', type: 'line', ...base, paint: { 'line-color': '#ffffff', 'line-width': 7 } }, 'water-label');
+    m.addLayer({ id: 'selected', type: 'line', ...base, paint: { 'line-color': '#000000', 'line-width': 3.5 } }, 'water-label');
   }
 
   click(e) {

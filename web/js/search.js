@@ -1,11 +1,12 @@
-// Search box: asks /api/search as the user types (debounced) and on submit, lists boroughs,
-// neighbourhoods and schools as a keyboard-navigable listbox, and hands the chosen result (or
+// Search box: asks /api/search as the user types (debounced) and on submit, lists postcodes,
+// places, stations, boroughs, wards, neighbourhoods and schools as a keyboard-navigable listbox, and hands the chosen result (or
 // a "lon, lat" point) to the page, which flies there and opens the profile.
 
 import { api } from './api.js';
 import { escapeHtml } from './html.js';
 
-const KIND = { postcode: 'Postcode', postcode_sector: 'Postcode sector', postcode_district: 'Postcode district' };
+/** Results at a point: they open the neighbourhood holding it and never change the map's geography. */
+const KIND = { postcode: 'Postcode', postcode_sector: 'Postcode sector', postcode_district: 'Postcode district', place: 'Place', station: 'Station', point: 'Point' };
 const LAYER_KIND = { ics: 'Integrated Care System', boroughs: 'Borough', wards: 'Ward', lsoa11: 'Neighbourhood 2011', lsoa21: 'Neighbourhood 2021', superzones: 'School' };
 
 export class Search {
@@ -66,7 +67,7 @@ export class Search {
       return answer;
     }
     if (!this.results.length) {
-      this.message(answer.message ? `${answer.message}.` : 'Nothing found. Try a postcode, a borough, an LSOA name or code, a school name, or “lon, lat”.');
+      this.message(answer.message ? `${answer.message}.` : 'Nothing found. Try a postcode, a place or station, a borough or ward, an LSOA name or code, a school name, or “lon, lat”.');
       return answer;
     }
     this.render();
@@ -76,7 +77,7 @@ export class Search {
   render() {
     this.list.innerHTML = this.results.map((r, k) => `<li role="option" id="sr-${k}" data-index="${k}" data-code="${escapeHtml(r.code)}" aria-selected="${k === this.active}">` +
       (KIND[r.kind]
-        ? `${escapeHtml(r.name)} <span class="kind">${escapeHtml(KIND[r.kind])}${r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}</span></li>`
+        ? `${escapeHtml(r.name)} <span class="kind">${escapeHtml(r.detail || KIND[r.kind])}${r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}</span></li>`
         : `${escapeHtml(r.name)} <span class="kind">${escapeHtml(LAYER_KIND[r.layer] || r.layer)}${r.layer !== 'boroughs' && r.borough_name ? `, ${escapeHtml(r.borough_name)}` : ''}${r.layer !== 'superzones' ? ` · ${escapeHtml(r.code)}` : ''}</span></li>`)).join('');
     this.list.hidden = false;
     this.input.setAttribute('aria-expanded', 'true');
@@ -112,7 +113,7 @@ export class Search {
     this.seq++; // a lookup still in flight must not reopen the list
     this.close();
     this.input.value = r.name;
-    // A postcode opens the neighbourhood at its point, whatever the map shows.
+    // A postcode, place or station opens the neighbourhood at its point, whatever the map shows.
     if (KIND[r.kind]) this.onPoint(r.center);
     else this.onResult(r);
   }
