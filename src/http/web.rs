@@ -34,7 +34,7 @@ const VENDOR_FILES: &[&str] = &[
 const WEB_FOLDERS: &[&str] = &["/css/", "/js/"];
 
 /// Path prefixes that belong to the API and tiles: never answered with a web page.
-const SERVICE_PREFIXES: &[&str] = &["/api/", "/tiles/", "/styles/"];
+const SERVICE_PREFIXES: &[&str] = &["/api/", "/tiles/", "/styles/", "/fonts/"];
 
 /// The MapLibre dist folder inside a web folder.
 pub fn vendor_dir(web_dir: &Path) -> PathBuf {
@@ -55,10 +55,18 @@ pub async fn fallback(State(s): State<AppState>, req: Request) -> Response {
     if let Some(file) = path.strip_prefix(VENDOR_PREFIX) {
         return vendor(&s.web_dir, file, req).await;
     }
-    let page = path == "/" || path == "/index.html";
+    let page = path == "/" || path == "/index.html" || path.starts_with("/favicon.");
     if !(page || WEB_FOLDERS.iter().any(|f| path.starts_with(f))) || path.contains("/.") {
         return not_found(&req, &format!("no such page: {path}"));
     }
+    // Browsers ask for /favicon.ico whatever the page says: answer with the SVG icon.
+    let req = if path == "/favicon.ico" {
+        let (mut parts, body) = req.into_parts();
+        parts.uri = axum::http::Uri::from_static("/favicon.svg");
+        Request::from_parts(parts, body)
+    } else {
+        req
+    };
     let service = CompressionLayer::new().layer(ServeDir::new(&s.web_dir));
     match service.oneshot(req).await {
         Ok(mut res) => {

@@ -21,7 +21,8 @@ test('the map draws London with no console errors and nothing fetched from outsi
   assert.ok(px.share > 0.3, `only ${(px.share * 100).toFixed(1)}% of the map differs from the background`);
   const legend = await p.page.textContent('#legend-indicator');
   assert.match(legend, /Nitrogen dioxide \(NO2\), annual mean 2019/);
-  assert.match(await p.page.textContent('#legend'), /above the legal limit/);
+  assert.match(await p.page.textContent('#legend'), /above the UK legal limit/);
+  assert.match(await p.page.textContent('#legend'), /WHO 2021 air quality guideline: 10 µg\/m³, inside the lowest class \(below 20 µg\/m³\)/);
   const attribution = await p.page.textContent('.maplibregl-ctrl-attrib');
   assert.match(attribution, /London Atlas/);
   assert.match(attribution, /Crown copyright/);

@@ -1,8 +1,21 @@
 // API client: the only module that talks to the server's JSON API (same origin). Errors carry
 // the server's own sentence ({"error": ...}) so the page can show it.
 
+/** Fired on window: `atlas:offline` when a request cannot reach the server at all,
+ * `atlas:online` when one gets an answer again (the page shows or hides its banner). */
+function reachable(ok) {
+  window.dispatchEvent(new Event(ok ? 'atlas:online' : 'atlas:offline'));
+}
+
 async function json(url, init) {
-  const res = await fetch(url, init);
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    reachable(false);
+    throw new Error('The atlas server cannot be reached');
+  }
+  reachable(true);
   let body = null;
   try { body = await res.json(); } catch { /* not JSON */ }
   if (!res.ok) throw new Error((body && body.error) || `${res.status} ${res.statusText} for ${url}`);
@@ -10,6 +23,8 @@ async function json(url, init) {
 }
 
 export const api = {
+  /** True when the server answers its health check. */
+  alive: () => fetch('/api/health', { cache: 'no-store' }).then(r => r.ok).catch(() => false),
   indicators: () => json('/api/indicators'),
   layers: () => json('/api/layers'),
   priorities: () => json('/api/priorities'),

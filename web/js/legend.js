@@ -1,10 +1,11 @@
-// Legend: renders the key for what the map shows: the classes of one indicator (units, the
-// NO2 40 µg/m³ legal limit marked, "darker = worse" wording, no-data swatch, source and
+// Legend: renders the key for what the map shows: the classes of one indicator (units, its
+// threshold marked with what it is — e.g. NO2's 40 µg/m³ UK legal limit — and its health guideline, e.g. WHO 2021, "darker = worse" wording, no-data swatch, source and
 // period), the 3x3 grid of the NO2 x deprivation view with its own two-axis key, or the
 // diverging classes of the change between two periods of a series with which way is better.
 
 import { BIVARIATE, BIVAR_NO2, GEO_LABEL, fmt, fmtUnit, periodOf } from './catalog.js';
 import { escapeHtml } from './html.js';
+import { shortName } from './meaning.js';
 import { signed, upDown } from './vision.js';
 
 function worseText(ind) {
@@ -32,14 +33,18 @@ export function renderSingle(el, ind, layer, classes) {
   for (let k = 0; k < classes.colors.length; k++) {
     const lo = edges[k], hi = edges[k + 1];
     const limit = ind.threshold !== null && ind.threshold !== undefined && lo === ind.threshold;
-    rows.push(`<li${limit ? ' class="limit"' : ''} data-class="${k}"><span class="sw" style="background:${classes.colors[k]}"></span>` +
-      `<span>${escapeHtml(label(ind, lo, hi))}${limit ? ' — above the legal limit' : ''}</span></li>`);
+    const side = ind.polarity === 'lower-is-worse' ? 'meets the' : 'above the';
+    const inGuide = ind.guideline && (lo === null || lo <= ind.guideline.value) && (hi === null || ind.guideline.value < hi);
+    rows.push(`<li class="${limit ? 'limit' : ''}${inGuide ? ' guideline' : ''}" data-class="${k}"><span class="sw" style="background:${classes.colors[k]}"></span>` +
+      `<span>${escapeHtml(label(ind, lo, hi))}${limit ? ` — ${side} ${escapeHtml(shortName(ind.threshold_name))}` : ''}${inGuide ? ` (${escapeHtml(ind.guideline.name)}: ${escapeHtml(fmt(ind.guideline.value, ind.unit))})` : ''}</span></li>`);
   }
   // Worse at the top, so the list reads the same way for every indicator.
   if (ind.polarity !== 'lower-is-worse') rows.reverse();
   rows.push(`<li><span class="sw" style="background:${classes.noData}"></span><span>No data</span></li>`);
-  const limitNote = ind.threshold !== null && ind.threshold !== undefined
-    ? `<p class="limit-note">Dashed line: the legal annual limit of ${fmt(ind.threshold, ind.unit)} ${escapeHtml(ind.unit)} (UK Air Quality Standards).</p>` : '';
+  const limitNote = (ind.threshold !== null && ind.threshold !== undefined
+    ? `<p class="limit-note">Dashed line: the ${escapeHtml(ind.threshold_name || 'threshold')}, ${escapeHtml(fmtUnit(ind.threshold, ind.unit))}.</p>` : '') +
+    (ind.guideline
+      ? `<p class="limit-note guideline-note">${escapeHtml(ind.guideline.name)}: ${escapeHtml(fmtUnit(ind.guideline.value, ind.unit))}${classes.breaks.length && ind.guideline.value < classes.breaks[0] ? `, inside the lowest class (below ${escapeHtml(fmtUnit(classes.breaks[0], ind.unit))})` : ''}.</p>` : '');
   el.innerHTML = `<h2 id="legend-title">Legend</h2>
     <p class="title" id="legend-indicator" data-indicator="${escapeHtml(ind.id)}">${escapeHtml(ind.title)}${ind.unit && ind.unit !== 'decile' && ind.unit !== 'score' ? ` (${escapeHtml(ind.unit)})` : ''}</p>
     <p class="worse">${escapeHtml(worseText(ind))}</p>

@@ -12,6 +12,7 @@ import { AtlasMap, choroplethColor, bivariateColor, changeColor } from './map.js
 import { renderSingle, renderBivariate, renderChange } from './legend.js';
 import { Profile } from './profile.js';
 import { Search } from './search.js';
+import { download, mapPng, printableMap } from './export.js';
 import { Planner } from './planner.js';
 import { Table } from './table.js';
 import { Scorecard } from './scorecard.js';
@@ -28,7 +29,24 @@ function fatal(html) {
   atlas.fatal = el.textContent;
 }
 
+/** The banner shown while the server cannot be reached; it checks again every 5 s. */
+function watchServer() {
+  let timer = null;
+  const banner = $('offline');
+  const check = async () => {
+    if (await api.alive()) { banner.hidden = true; clearInterval(timer); timer = null; }
+  };
+  window.addEventListener('atlas:offline', () => {
+    if (!banner.hidden) return;
+    banner.hidden = false;
+    if (!timer) timer = setInterval(check, 5000);
+  });
+  window.addEventListener('atlas:online', () => { banner.hidden = true; });
+  $('offline-retry').addEventListener('click', check);
+}
+
 async function boot() {
+  watchServer();
   const [gl, indicators, layers, priorities, tilejson] = await Promise.all([
     import('/vendor/maplibre-gl/maplibre-gl.mjs').catch(() => null),
     api.indicators(),
@@ -132,10 +150,12 @@ class App {
       atlas.map = this.am.map;
       this.am.map.on('error', e => {
         const msg = String((e.error && e.error.message) || e);
+        if (/Failed to fetch|NetworkError|status 0/i.test(msg)) api.alive().then(ok => { if (!ok) window.dispatchEvent(new Event('atlas:offline')); });
         atlas.errors.push(msg);
         console.warn('map:', msg);
       });
       await this.am.ready();
+      this.exports(attribution);
       this.planner = new Planner(this.am, this.catalog, {
         onDrawing: d => {
           this.am.interactive = !d;
@@ -156,6 +176,30 @@ class App {
     }
     atlas.ready = true;
     document.body.dataset.ready = 'true';
+  }
+
+  /** The Image and Print buttons, and the key over the map on phones (a copy of the legend). */
+  exports(attribution) {
+    printableMap(this.am, $('map-wrap'));
+    $('print-btn').addEventListener('click', () => window.print());
+    $('image-btn').addEventListener('click', async () => {
+      const b = $('image-btn');
+      b.disabled = true;
+      try {
+        download(await mapPng(this.am, $('legend'), attribution), `london-atlas-${this.state.indicator || 'map'}.png`);
+      } finally {
+        b.disabled = false;
+      }
+    });
+    const key = $('map-key').querySelector('.key-body');
+    const mirror = () => {
+      const title = $('legend').querySelector('.title');
+      const list = $('legend').querySelector('ol, .bivar');
+      key.innerHTML = `${title ? `<div>${escapeHtml(title.textContent)}</div>` : ''}${list ? list.outerHTML : ''}`;
+      key.querySelectorAll('[id]').forEach(e => e.removeAttribute('id'));
+    };
+    new MutationObserver(mirror).observe($('legend'), { childList: true, subtree: true });
+    mirror();
   }
 
   fitView() {

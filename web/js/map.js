@@ -93,6 +93,8 @@ export class AtlasMap {
       maxZoom: 17,
       maxBounds: [[-1.2, 51.1], [1.0, 51.9]],
       attributionControl: false,
+      // kept so the Image button and printing can read what was drawn
+      canvasContextAttributes: { preserveDrawingBuffer: true },
       fadeDuration: 0,
       dragRotate: false,
       pitchWithRotate: false,
@@ -116,7 +118,7 @@ export class AtlasMap {
     this.map.keyboard.disableRotation();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'top-left');
-    this.map.addControl(new maplibregl.AttributionControl({ customAttribution: opts.attribution }), 'bottom-right');
+    this.map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: opts.attribution }), 'bottom-right');
     this.tip = document.createElement('div');
     this.tip.className = 'map-tip';
     this.tip.hidden = true;

@@ -124,7 +124,12 @@ export class Planner {
     }
     this.result = { title, geometry, answer: r };
     this.render();
-    if (scroll) this.el.scrollIntoView({ block: 'nearest' });
+    if (scroll) {
+      this.el.scrollIntoView({ block: 'nearest' });
+      // after a drawing, focus goes to its summary (the drawing bar it came from is gone)
+      const h = this.el.querySelector('h3');
+      if (h) { h.tabIndex = -1; h.focus({ preventScroll: true }); }
+    }
     return r;
   }
 

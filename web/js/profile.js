@@ -10,6 +10,7 @@ import { api } from './api.js';
 import { GEO_LABEL, fmt, fmtUnit, periodOf } from './catalog.js';
 import { escapeHtml } from './html.js';
 import { trendFigure } from './trend.js';
+import { failsThreshold, meaning, shortName } from './meaning.js';
 import { COMPARISON, comparisonBadge, signed, upDown } from './vision.js';
 import { SCORECARD_LAYERS } from './scorecard.js';
 
@@ -166,7 +167,9 @@ export class Profile {
     const v = p.indicators[id];
     if (!ind) return '';
     if (!v) return `<div class="headline" data-indicator="${escapeHtml(id)}"><h3>${escapeHtml(ind.title)}</h3><p>Not published for this kind of area.</p></div>`;
-    const over = ind.threshold !== null && ind.threshold !== undefined && v.value !== null && v.value > ind.threshold;
+    const fails = failsThreshold(ind, v.value);
+    const badge = fails ? `<span class="badge">${ind.polarity === 'lower-is-worse' ? 'below' : 'above'} ${escapeHtml(shortName(ind.threshold_name))}</span>` : '';
+    const m = meaning(ind, v.value, v.london);
     let rank = '', vsEngland = '';
     const cmp = v.comparison && COMPARISON[v.comparison];
     if (cmp) {
@@ -186,7 +189,9 @@ export class Profile {
       ? `<dt>National decile</dt><dd data-field="decile">${fmt(v.value, 'decile')}${v.value === 1 ? ' (most deprived 10% in England)' : v.value === 10 ? ' (least deprived 10%)' : ''}</dd>` : '';
     return `<div class="headline" data-indicator="${escapeHtml(id)}">
       <h3>${escapeHtml(ind.title)}</h3>
-      <p class="big" data-field="value">${escapeHtml(fmtUnit(v.value, ind.unit))} ${over ? '<span class="badge">above legal limit</span>' : ''}</p>
+      <p class="big" data-field="value">${escapeHtml(fmtUnit(v.value, ind.unit))} ${badge}</p>
+      <p class="meaning" data-field="meaning">${m.sentences.map(escapeHtml).join(' ')}</p>
+      <p class="meaning-source">${escapeHtml(m.sources)}</p>
       <dl>
         ${v.london !== null && v.london !== undefined ? `<dt>London</dt><dd data-field="london">${escapeHtml(fmtUnit(v.london, ind.unit))}</dd>` : ''}
         ${v.reference && v.reference.value !== null && v.reference.value !== undefined ? `<dt>${escapeHtml(v.reference.name || 'England')}</dt><dd data-field="england">${escapeHtml(fmtUnit(v.reference.value, ind.unit))}</dd>` : ''}
