@@ -130,10 +130,10 @@ pub fn decode(bytes: &[u8]) -> Vec<DecodedLayer> {
                 .features
                 .iter()
                 .map(|f| {
-                    assert_eq!(
-                        f.r#type,
-                        Some(GeomType::Polygon as i32),
-                        "polygon features only"
+                    let point = f.r#type == Some(GeomType::Point as i32);
+                    assert!(
+                        point || f.r#type == Some(GeomType::Polygon as i32),
+                        "polygon and point features only"
                     );
                     let mut props = BTreeMap::new();
                     for kv in f.tags.chunks(2) {
@@ -162,7 +162,11 @@ pub fn decode(bytes: &[u8]) -> Vec<DecodedLayer> {
                     Feature {
                         id: f.id,
                         props,
-                        rings: rings(&f.geometry),
+                        rings: if point {
+                            vec![points(&f.geometry)]
+                        } else {
+                            rings(&f.geometry)
+                        },
                     }
                 })
                 .collect();
@@ -172,6 +176,21 @@ pub fn decode(bytes: &[u8]) -> Vec<DecodedLayer> {
                 extent: l.extent.unwrap_or(4096),
                 features,
             }
+        })
+        .collect()
+}
+
+/// A point feature's points (one MoveTo with a count).
+fn points(g: &[u32]) -> Vec<(i64, i64)> {
+    assert_eq!(g[0] & 7, 1, "a point geometry starts with MoveTo");
+    let count = (g[0] >> 3) as usize;
+    assert_eq!(g.len(), 1 + 2 * count, "MoveTo count matches the parameters");
+    let (mut x, mut y) = (0i64, 0i64);
+    (0..count)
+        .map(|k| {
+            x += zigzag(g[1 + 2 * k]);
+            y += zigzag(g[2 + 2 * k]);
+            (x, y)
         })
         .collect()
 }
