@@ -336,6 +336,21 @@ impl Manifest {
                 i.id
             ));
         }
+        // One sentence for residents: refused when empty, when it ends with a comma, or when
+        // ". " is followed by a capital letter (a second sentence).
+        let plain = def.plain.trim();
+        if plain.is_empty() {
+            return Err(format!("indicator {} has no plain description", i.id));
+        }
+        let second_sentence = plain
+            .match_indices(". ")
+            .any(|(k, _)| plain[k + 2..].starts_with(char::is_uppercase));
+        if plain.ends_with(',') || second_sentence {
+            return Err(format!(
+                "indicator {} has a plain description that ends with a comma or holds a second sentence (\". \" then a capital): write one sentence",
+                i.id
+            ));
+        }
         for t in &i.tables {
             if !layers.contains(t.layer.as_str()) {
                 return Err(format!(
@@ -469,6 +484,67 @@ name_field = "N"
 "#;
         let err = Manifest::parse(text, "t.toml").expect_err("must fail");
         assert!(err.to_string().contains("nowhere.shp"), "{err}");
+    }
+
+    /// A one-indicator manifest whose indicator has `plain = <plain>` (`plain` is TOML).
+    fn one_indicator(plain: &str) -> String {
+        format!(
+            r#"
+name = "t"
+[[source]]
+id = "s"
+title = "S"
+publisher = "P"
+url = "https://example.org"
+licence = "OGL"
+attribution = "A"
+[[source.file]]
+path = "f.csv"
+[[layer]]
+id = "l"
+title = "L"
+format = "shapefile"
+file = "f.csv"
+code_field = "C"
+name_field = "N"
+[[priority]]
+id = "p"
+title = "P"
+[[indicator]]
+id = "x"
+source = "s"
+priority = "p"
+title = "X"
+unit = "u"
+year = 2020
+polarity = "neutral"
+aggregation = "sum"
+plain = {plain}
+[[indicator.table]]
+layer = "l"
+file = "f.csv"
+key = "C"
+column = "x"
+"#
+        )
+    }
+
+    #[test]
+    fn an_indicator_needs_one_plain_sentence() {
+        Manifest::parse(
+            &one_indicator(r#""What x counts. it matters, e.g. here.""#),
+            "t.toml",
+        )
+        .expect("one sentence is accepted");
+        for (plain, refusal) in [
+            (r#""""#, "indicator x has no plain description"),
+            (r#""  ""#, "indicator x has no plain description"),
+            (r#""What x counts,""#, "ends with a comma"),
+            (r#""What x counts. It matters.""#, "second sentence"),
+        ] {
+            let err = Manifest::parse(&one_indicator(plain), "t.toml").expect_err(plain);
+            assert!(err.to_string().contains(refusal), "{plain}: {err}");
+        }
     }
 
     #[test]
