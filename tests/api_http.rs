@@ -133,10 +133,46 @@ async fn select_returns_counts_and_totals_and_the_same_rows_as_csv() {
         .expect("csv");
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.expect("text");
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("code,name,borough,no2_2016_mean"));
-    let rows: Vec<&str> = lines.map(|l| l.split(',').next().unwrap_or("")).collect();
-    assert_eq!(rows, codes);
+    let mut r = ::csv::Reader::from_reader(text.as_bytes());
+    let head: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(&head[..4], ["code", "name", "borough", "no2_2016_mean"]);
+    assert_eq!(head.last().map(String::as_str), Some("area_m2"));
+    let pop_at = head
+        .iter()
+        .position(|h| h == "population_2019")
+        .expect("a population column");
+    let kids_at = head
+        .iter()
+        .position(|h| h == "population_0_15_2019")
+        .expect("a children column");
+    let rows: Vec<::csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let (total, rows) = rows.split_last().unwrap();
+    assert_eq!(
+        rows.iter().map(|x| x[0].to_string()).collect::<Vec<_>>(),
+        codes
+    );
+    // Each row's residents are the population CSV's; the TOTAL row is their sum (people and children).
+    for x in rows {
+        assert_eq!(
+            x[pop_at].parse::<f64>().ok(),
+            Some(pop[&x[0]].0),
+            "{}",
+            &x[0]
+        );
+    }
+    assert_eq!(&total[0], "TOTAL");
+    assert!(
+        total[1].starts_with("Total of 1128 areas where no2_2016_mean>40"),
+        "{}",
+        &total[1]
+    );
+    assert_eq!(total[pop_at].parse::<f64>().ok(), Some(people));
+    let kids: f64 = rows
+        .iter()
+        .map(|x| x[kids_at].parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(total[kids_at].parse::<f64>().ok(), Some(kids));
+    assert_eq!(body["totals"]["population_0_15_2019"].as_f64(), Some(kids));
 }
 
 #[tokio::test]

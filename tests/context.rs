@@ -6,17 +6,28 @@ mod tiles_support;
 
 use geo::{Contains, Point, Validation};
 use london_atlas::geom::crs::wgs84_to_bng;
-use london_atlas::tiles::{Tileset, TileId};
+use london_atlas::tiles::{TileId, Tileset};
 use std::collections::{BTreeSet, HashMap};
 use tiles_support::{atlas, data_dir, decode, server, store};
 
 /// OS Open Names rows: (name, type, lon, lat, least-detail scale).
 fn open_names() -> Vec<(String, String, f64, f64, f64)> {
-    let path = data_dir().join("os-open-names-london/os_open_names_2017_populated_places_london.csv");
+    let path =
+        data_dir().join("os-open-names-london/os_open_names_2017_populated_places_london.csv");
     let mut r = csv::Reader::from_path(path).expect("the Open Names CSV");
     let h = r.headers().unwrap().clone();
-    let at = |n: &str| h.iter().position(|x| x.trim_start_matches('\u{feff}') == n).unwrap();
-    let (name, ty, lon, lat, least) = (at("NAME1"), at("LOCAL_TYPE"), at("lon"), at("lat"), at("LEAST_DETAIL_VIEW_RES"));
+    let at = |n: &str| {
+        h.iter()
+            .position(|x| x.trim_start_matches('\u{feff}') == n)
+            .unwrap()
+    };
+    let (name, ty, lon, lat, least) = (
+        at("NAME1"),
+        at("LOCAL_TYPE"),
+        at("lon"),
+        at("lat"),
+        at("LEAST_DETAIL_VIEW_RES"),
+    );
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
@@ -50,9 +61,17 @@ fn whitechapel_and_its_misspelling_find_the_place_first_in_its_own_lsoa() {
     for q in ["Whitechapel", "whitechapel", "Whitechaple", "Whitechapl"] {
         let ans = atlas().search(q).unwrap();
         let first = &ans.results[0];
-        assert_eq!((first.kind, first.name.as_str()), ("place", "Whitechapel"), "{q}");
+        assert_eq!(
+            (first.kind, first.name.as_str()),
+            ("place", "Whitechapel"),
+            "{q}"
+        );
         assert_eq!(first.lsoa11.as_deref(), Some(expected.as_str()), "{q}");
-        assert_eq!(first.borough.as_deref(), Some("E09000030"), "{q}: Tower Hamlets");
+        assert_eq!(
+            first.borough.as_deref(),
+            Some("E09000030"),
+            "{q}: Tower Hamlets"
+        );
         assert_eq!(first.detail.as_deref(), Some("Suburban Area"));
         assert!((first.center[0] - lon).abs() < 1e-9 && (first.center[1] - lat).abs() < 1e-9);
     }
@@ -82,9 +101,22 @@ fn every_open_names_place_is_found_by_its_name_in_the_lsoa_holding_it() {
         let hit = ans
             .results
             .iter()
-            .find(|r| r.kind == "place" && r.name == *name && (r.center[0] - lon).abs() < 1e-9 && (r.center[1] - lat).abs() < 1e-9)
-            .unwrap_or_else(|| panic!("{name} ({ty}) at {lon}, {lat} not found: {:?}", ans.results.iter().map(|r| &r.name).collect::<Vec<_>>()));
-        assert_eq!(ans.results[0].kind, "place", "{name}: a place is ranked first");
+            .find(|r| {
+                r.kind == "place"
+                    && r.name == *name
+                    && (r.center[0] - lon).abs() < 1e-9
+                    && (r.center[1] - lat).abs() < 1e-9
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name} ({ty}) at {lon}, {lat} not found: {:?}",
+                    ans.results.iter().map(|r| &r.name).collect::<Vec<_>>()
+                )
+            });
+        assert_eq!(
+            ans.results[0].kind, "place",
+            "{name}: a place is ranked first"
+        );
         assert_eq!(hit.lsoa11, lsoa11_at(*lon, *lat), "{name}");
         assert_eq!(hit.detail.as_deref(), Some(ty.as_str()));
         checked += 1;
@@ -95,7 +127,10 @@ fn every_open_names_place_is_found_by_its_name_in_the_lsoa_holding_it() {
 #[test]
 fn station_list_has_one_point_per_station_from_both_files() {
     let a = atlas();
-    let c = a.context.as_ref().expect("the London manifest has a context");
+    let c = a
+        .context
+        .as_ref()
+        .expect("the London manifest has a context");
     let stations: Vec<_> = c
         .places
         .iter()
@@ -109,10 +144,14 @@ fn station_list_has_one_point_per_station_from_both_files() {
         let rec = rec.unwrap();
         let (lat, lon): (f64, f64) = (rec[2].parse().unwrap(), rec[3].parse().unwrap());
         let (e, n) = wgs84_to_bng(lon, lat);
-        let near = stations
-            .iter()
-            .any(|s| (s.easting - e).hypot(s.northing - n) < 400.0 && s.detail.contains("National Rail"));
-        assert!(near, "{} has no National Rail station of ours within 400 m", &rec[0]);
+        let near = stations.iter().any(|s| {
+            (s.easting - e).hypot(s.northing - n) < 400.0 && s.detail.contains("National Rail")
+        });
+        assert!(
+            near,
+            "{} has no National Rail station of ours within 400 m",
+            &rec[0]
+        );
         rail += 1;
     }
     assert_eq!(rail, 341);
@@ -132,7 +171,12 @@ fn tile_position(z: u8, lon: f64, lat: f64) -> (u32, u32, i64, i64) {
     let lat_r = lat.to_radians();
     let fy = (1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
     let (x, y) = (fx.floor() as u32, fy.floor() as u32);
-    (x, y, ((fx - f64::from(x)) * 4096.0).floor() as i64, ((fy - f64::from(y)) * 4096.0).floor() as i64)
+    (
+        x,
+        y,
+        ((fx - f64::from(x)) * 4096.0).floor() as i64,
+        ((fy - f64::from(y)) * 4096.0).floor() as i64,
+    )
 }
 
 #[test]
@@ -159,7 +203,13 @@ fn context_tile_at_whitechapel_carries_exactly_the_open_names_places_for_its_zoo
             .unwrap()
             .features
             .iter()
-            .map(|f| (f.str("name").unwrap().to_string(), f.rings[0][0].0, f.rings[0][0].1))
+            .map(|f| {
+                (
+                    f.str("name").unwrap().to_string(),
+                    f.rings[0][0].0,
+                    f.rings[0][0].1,
+                )
+            })
             .collect();
         // From the CSV: places in this tile whose OS scale hint reaches zoom z (z = log2(1.74e8/S), one earlier).
         let want: BTreeSet<(String, i64, i64)> = open_names()
@@ -174,13 +224,22 @@ fn context_tile_at_whitechapel_carries_exactly_the_open_names_places_for_its_zoo
         assert_eq!(got.len(), want.len(), "z{z}: {got:?} vs {want:?}");
         for ((gn, gx, gy), (wn, wx, wy)) in got.iter().zip(&want) {
             assert_eq!(gn, wn);
-            assert!((gx - wx).abs() <= 1 && (gy - wy).abs() <= 1, "{gn}: ({gx},{gy}) vs ({wx},{wy})");
+            assert!(
+                (gx - wx).abs() <= 1 && (gy - wy).abs() <= 1,
+                "{gn}: ({gx},{gy}) vs ({wx},{wy})"
+            );
         }
         // Outline layers carry no indicator values.
-        for l in layers.iter().filter(|l| l.name == "boroughs" || l.name == "wards") {
+        for l in layers
+            .iter()
+            .filter(|l| l.name == "boroughs" || l.name == "wards")
+        {
             for f in &l.features {
                 let keys: BTreeSet<&str> = f.props.keys().map(String::as_str).collect();
-                assert!(keys.is_subset(&BTreeSet::from(["code", "name", "borough"])), "{keys:?}");
+                assert!(
+                    keys.is_subset(&BTreeSet::from(["code", "name", "borough"])),
+                    "{keys:?}"
+                );
             }
         }
     }
@@ -192,7 +251,11 @@ fn the_thames_is_repaired_dissolved_and_valid() {
     let c = a.context.as_ref().unwrap();
     assert_eq!(c.water_repaired, 4, "SOURCES.md lists 4 invalid polygons");
     let w = &c.water.areas[0];
-    assert!(w.geometry.is_valid(), "{:?}", w.geometry.validation_errors());
+    assert!(
+        w.geometry.is_valid(),
+        "{:?}",
+        w.geometry.validation_errors()
+    );
     // Two points the source file itself puts in the river (checked with a plain ray-casting
     // test on its WGS84 rings), and Parliament Square, which is on land.
     for (lon, lat) in [(-0.0755, 51.5060), (-0.0985, 51.5085)] {
@@ -232,30 +295,61 @@ async fn glyphs_are_served_byte_for_byte_and_bad_requests_get_sentences() {
         }
     };
     // A range not on disk: empty. A stack list: the first font we have answers.
-    assert_eq!(get("/fonts/Noto%20Sans%20Regular/512-767.pbf").await, (200, String::new()));
+    assert_eq!(
+        get("/fonts/Noto%20Sans%20Regular/512-767.pbf").await,
+        (200, String::new())
+    );
     let (status, _) = get("/fonts/Open%20Sans%20Bold,Noto%20Sans%20Medium/0-255.pbf").await;
     assert_eq!(status, 200);
     let (status, body) = get("/fonts/Arial/0-255.pbf").await;
     assert_eq!(status, 404);
-    assert!(body.contains("no font stack among \\\"Arial\\\"") && body.contains("Noto Sans Regular"), "{body}");
+    assert!(
+        body.contains("no font stack among \\\"Arial\\\"") && body.contains("Noto Sans Regular"),
+        "{body}"
+    );
     let (status, body) = get("/fonts/Noto%20Sans%20Regular/0-99.pbf").await;
     assert_eq!(status, 400);
-    assert!(body.contains("is not start-end covering 256 characters"), "{body}");
+    assert!(
+        body.contains("is not start-end covering 256 characters"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn context_tilejson_lists_its_five_layers_and_search_answers_kinds_over_http() {
     let base = server().await;
-    let tj: serde_json::Value = reqwest::get(format!("{base}/tiles/context.json")).await.unwrap().json().await.unwrap();
-    let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    let tj: serde_json::Value = reqwest::get(format!("{base}/tiles/context.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["boroughs", "wards", "water", "places", "stations"]);
     assert_eq!(tj["vector_layers"][3]["fields"]["minzoom"], "Number");
-    let kinds: HashMap<String, String> = [("E1 6AN", "postcode"), ("SE15", "postcode_district"), ("Stratford", "place"), ("Tower Hamlets", "area"), ("-0.1276, 51.5007", "point")]
-        .into_iter()
-        .map(|(q, k)| (q.to_string(), k.to_string()))
-        .collect();
+    let kinds: HashMap<String, String> = [
+        ("E1 6AN", "postcode"),
+        ("SE15", "postcode_district"),
+        ("Stratford", "place"),
+        ("Tower Hamlets", "area"),
+        ("-0.1276, 51.5007", "point"),
+    ]
+    .into_iter()
+    .map(|(q, k)| (q.to_string(), k.to_string()))
+    .collect();
     for (q, kind) in &kinds {
-        let ans: serde_json::Value = reqwest::get(format!("{base}/api/search?q={}", q.replace(' ', "%20"))).await.unwrap().json().await.unwrap();
+        let ans: serde_json::Value =
+            reqwest::get(format!("{base}/api/search?q={}", q.replace(' ', "%20")))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
         assert_eq!(ans["results"][0]["kind"], kind.as_str(), "{q}: {ans}");
     }
 }

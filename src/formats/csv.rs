@@ -1,4 +1,7 @@
-//! CSV writers: a rule selection as one row per area (code, name, borough, value).
+//! CSV writers: a rule selection as one row per area (code, name, borough, value, then the
+//! area's counts — residents, children, ...) and a last `TOTAL` row with what the selected
+//! areas add up to; a scorecard as one row per measure. Numbers are written with at most four
+//! decimals (the finest any source publishes), so no `30.300000000000004`.
 //!
 //! Failure modes: [`csv::Error`] from the writer (not expected when writing to memory).
 
@@ -8,15 +11,37 @@ use crate::query::select::Selection;
 /// The selected areas, worst first, with the rule's indicator as the value column.
 pub fn selection(sel: &Selection) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["code", "name", "borough", sel.indicator.as_str()])?;
+    let mut head = vec!["code", "name", "borough", sel.indicator.as_str()];
+    head.extend(sel.count_columns.iter().map(String::as_str));
+    head.push("area_m2");
+    w.write_record(&head)?;
     for a in &sel.areas {
-        w.write_record([
-            a.code.as_str(),
-            a.name.as_str(),
-            a.borough.as_deref().unwrap_or(""),
-            &a.value.to_string(),
-        ])?;
+        let mut row = vec![
+            a.code.clone(),
+            a.name.clone(),
+            a.borough.clone().unwrap_or_default(),
+            number(Some(a.value)),
+        ];
+        row.extend(a.counts.iter().map(|v| number(*v)));
+        row.push(String::new());
+        w.write_record(&row)?;
     }
+    let mut total = vec![
+        "TOTAL".to_string(),
+        format!(
+            "Total of {} areas where {} ({})",
+            sel.count, sel.filter, sel.totals_method
+        ),
+        String::new(),
+        String::new(),
+    ];
+    total.extend(
+        sel.count_columns
+            .iter()
+            .map(|c| number(sel.totals.get(c).copied())),
+    );
+    total.push(number(sel.totals.get("area_m2").map(|m| m.round())));
+    w.write_record(&total)?;
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
@@ -40,7 +65,7 @@ pub fn scorecard(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
         "rank",
         "of",
     ])?;
-    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let num = number;
     for p in &card.priorities {
         let number = p.number.map(|n| n.to_string()).unwrap_or_default();
         if p.rows.is_empty() {
@@ -78,4 +103,31 @@ pub fn scorecard(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
     }
     w.flush()?;
     w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A value as CSV text: at most four decimals, no trailing zeros; empty when missing.
+pub fn number(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => {
+            let r = (v * 1e4).round() / 1e4;
+            let r = if r == 0.0 { 0.0 } else { r };
+            r.to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_lose_float_noise_but_keep_published_precision() {
+        assert_eq!(number(Some(30.300000000000004)), "30.3");
+        assert_eq!(number(Some(56.935)), "56.935");
+        assert_eq!(number(Some(2_214_069.0)), "2214069");
+        assert_eq!(number(Some(-0.00001)), "0");
+        assert_eq!(number(None), "");
+        assert_eq!(number(Some(f64::NAN)), "");
+    }
 }

@@ -115,6 +115,9 @@ pub struct Selected {
     pub name: String,
     pub borough: Option<String>,
     pub value: f64,
+    /// The area's own value of each of the selection's `count_columns` (for downloads).
+    #[serde(skip)]
+    pub counts: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,6 +134,9 @@ pub struct Selection {
     pub totals_method: String,
     /// Selected areas, worst first.
     pub areas: Vec<Selected>,
+    /// The count indicators summed in `totals`, in order (for downloads).
+    #[serde(skip)]
+    pub count_columns: Vec<String>,
 }
 
 impl Atlas {
@@ -154,6 +160,11 @@ impl Atlas {
         } else {
             self.sum_totals(layer, &picked)
         };
+        let count_columns: Vec<String> = totals
+            .keys()
+            .filter(|k| layer.columns.contains_key(k.as_str()))
+            .cloned()
+            .collect();
         let areas = picked
             .iter()
             .map(|&i| {
@@ -163,6 +174,7 @@ impl Atlas {
                     name: a.name.clone(),
                     borough: a.borough.clone(),
                     value: column.values[i].unwrap_or(f64::NAN),
+                    counts: count_columns.iter().map(|c| layer.value(c, i)).collect(),
                 }
             })
             .collect();
@@ -174,6 +186,7 @@ impl Atlas {
             totals,
             totals_method,
             areas,
+            count_columns,
         })
     }
 

@@ -184,7 +184,11 @@ pub fn decode(bytes: &[u8]) -> Vec<DecodedLayer> {
 fn points(g: &[u32]) -> Vec<(i64, i64)> {
     assert_eq!(g[0] & 7, 1, "a point geometry starts with MoveTo");
     let count = (g[0] >> 3) as usize;
-    assert_eq!(g.len(), 1 + 2 * count, "MoveTo count matches the parameters");
+    assert_eq!(
+        g.len(),
+        1 + 2 * count,
+        "MoveTo count matches the parameters"
+    );
     let (mut x, mut y) = (0i64, 0i64);
     (0..count)
         .map(|k| {

@@ -195,7 +195,12 @@ test('drawing a polygon shows the /api/query summary', async () => {
   assert.equal(gj.properties.summary.population, api.summary.population);
   const ruleCsv = await p.page.evaluate(async () => (await fetch(document.getElementById('dl-csv').href)).text());
   const sel = await getJson(server.base, '/api/select?layer=lsoa11&where=no2_2019_mean%3E40');
-  assert.equal(ruleCsv.trim().split('\n').length, sel.count + 1);
+  // header, one row per area, and the TOTAL row
+  assert.equal(ruleCsv.trim().split('\n').length, sel.count + 2);
+  assert.match(ruleCsv.trim().split('\n').pop(), new RegExp(`^TOTAL,"?Total of ${sel.count} areas`));
+  await p.page.waitForFunction(n => document.getElementById('rule-totals').dataset.count === String(n), sel.count);
+  const people = n => Math.round(n).toLocaleString('en-GB');
+  assert.match(await p.page.textContent('#rule-totals'), new RegExp(`${people(sel.totals.population_2019)} residents, ${people(sel.totals.population_0_15_2019)} children aged 0–15`));
   const ruleGj = await p.page.evaluate(async () => (await fetch(document.getElementById('dl-geojson').href)).json());
   assert.equal(ruleGj.features.length, sel.count);
   await p.page.screenshot({ path: join(SHOTS, 'drawn-1280.png') });

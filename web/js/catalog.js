@@ -171,6 +171,14 @@ export function fmt(value, unit) {
   return NF.get(digits).format(value);
 }
 
+/** A planar area for people: "850 m²" below a hectare, "4.2 ha" below a km², else "12.3 km²". */
+export function fmtArea(m2) {
+  if (m2 === null || m2 === undefined || !Number.isFinite(m2)) return 'no data';
+  if (m2 < 1e4) return `${Math.round(m2).toLocaleString('en-GB')} m²`;
+  if (m2 < 1e6) return `${(Math.round(m2 / 1e3) / 10).toLocaleString('en-GB')} ha`;
+  return `${fmt(m2 / 1e6, 'km²')} km²`;
+}
+
 /** Value with its unit ("39.4 µg/m³", "3,076 people", "decile 5", "score 18.2"). */
 export function fmtUnit(value, unit) {
   const s = fmt(value, unit);

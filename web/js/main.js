@@ -503,6 +503,27 @@ class App {
       a.setAttribute('download', `${this.drawnLayer}-${ind.id}.${fmtName}`);
       a.setAttribute('aria-label', `Download the ${GEO_LABEL[this.drawnLayer] || this.drawnLayer} where ${ind.title} is ${$('rule-op').selectedOptions[0].textContent} ${input.value} as ${fmtName.toUpperCase()}`);
     }
+    this.ruleTotals(ok ? where : null);
+  }
+
+  /** What the areas the rule picks add up to (from /api/select), under the download links. */
+  ruleTotals(where) {
+    clearTimeout(this.ruleTimer);
+    const el = $('rule-totals');
+    if (!where || !this.drawnLayer) { el.textContent = ''; return; }
+    const layer = this.drawnLayer;
+    this.ruleTimer = setTimeout(async () => {
+      const seq = (this.ruleSeq = (this.ruleSeq || 0) + 1);
+      let s;
+      try { s = await api.select(layer, where); } catch (e) { if (seq === this.ruleSeq) el.textContent = e.message; return; }
+      if (seq !== this.ruleSeq) return;
+      const t = s.totals || {};
+      const parts = [];
+      if (t.population_2019 !== undefined) parts.push(`${fmt(t.population_2019, 'people')} residents`);
+      if (t.population_0_15_2019 !== undefined) parts.push(`${fmt(t.population_0_15_2019, 'people')} children aged 0–15`);
+      el.dataset.count = String(s.count);
+      el.textContent = `${s.count.toLocaleString('en-GB')} ${s.count === 1 ? 'area' : (GEO_LABEL[layer] || 'areas')} match${parts.length ? `: ${parts.join(', ')} (mid-2019${s.totals_method.includes('once') ? ', each counted once' : ''})` : ''}.`;
+    }, 250);
   }
 
   viewChanged() {

@@ -4,7 +4,7 @@
 // downloads made in the browser.
 
 import { api } from './api.js';
-import { fmt } from './catalog.js';
+import { fmt, fmtArea } from './catalog.js';
 import { escapeHtml } from './html.js';
 
 const LAYER_NAME = { ics: 'Integrated Care Systems', boroughs: 'Boroughs', wards: 'Wards (2013)', lsoa11: 'Neighbourhoods (2011 LSOAs)', lsoa21: 'Neighbourhoods (2021 LSOAs)', superzones: 'School zones' };
@@ -153,7 +153,7 @@ export class Planner {
     const no2 = this.catalog.indicators.filter(i => i.id.startsWith('no2_') && ind[i.id]).sort((a, b) => b.year - a.year);
     const imd = this.catalog.indicators.filter(i => /^imd\d{4}_score$/.test(i.id) && ind[i.id]).sort((a, b) => b.year - a.year);
     const rows = [
-      ['Area', `${fmt(r.area_m2 / 1e6, 'km²')} km²`, 'planar area (British National Grid)', 'area_km2'],
+      ['Area', fmtArea(r.area_m2), 'planar area (British National Grid)', 'area_km2'],
       ['Population (mid-2019)', fmt(r.summary.population, 'people'), ind.population_2019 ? ind.population_2019.method : '', 'population'],
       ['Children aged 0–15', fmt(val('population_0_15_2019'), 'people'), ind.population_0_15_2019 ? ind.population_0_15_2019.method : '', 'children'],
       ...no2.map(i => [`NO2 ${i.year} (µg/m³)`, fmt(val(i.id), i.unit), ind[i.id].method, i.id]),
