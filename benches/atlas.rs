@@ -97,6 +97,16 @@ fn benches(c: &mut Criterion) {
         b.iter(|| atlas.select("lsoa11", black_box(&rule)).expect("select"))
     });
     g.finish();
+
+    // Issue 9: a postcode (index lookup + the areas holding its point), a place name (every
+    // name ranked) and a misspelt one (close-spelling pass over every name).
+    let mut g = c.benchmark_group("search");
+    for q in ["E1 6AN", "Whitechapel", "Whitechaple", "SE15 4"] {
+        g.bench_function(q.replace(' ', "_"), |b| {
+            b.iter(|| atlas.search(black_box(q)).expect("search"))
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(atlas_benches, benches);

@@ -52,6 +52,13 @@ fn tiles(c: &mut Criterion) {
             b.iter(|| black_box(store.render(Tileset::Atlas, *t).expect("tile")))
         });
     }
+    // The basemap (issue 9): outlines, water, place and station labels.
+    for z in [10u8, 12, 13, 14] {
+        let t = central(z);
+        g.bench_with_input(BenchmarkId::new("context", z), &t, |b, t| {
+            b.iter(|| black_box(store.render(Tileset::Context, *t).expect("tile")))
+        });
+    }
     for z in [0u8, 4] {
         let t = central(z);
         g.bench_with_input(BenchmarkId::new("atlas", z), &t, |b, t| {
