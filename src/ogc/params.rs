@@ -12,6 +12,17 @@ use std::collections::HashMap;
 /// Parameters every `/ogc` document accepts: `f` (the format; JSON only).
 const FORMAT_VALUES: [&str; 3] = ["json", "geojson", "application/geo+json"];
 
+/// The query parameters of the items resource (the OpenAPI document lists the same).
+pub const ITEMS_PARAMETERS: [&str; 7] = [
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "f",
+    "limit",
+    "offset",
+    "properties",
+];
+
 /// A box to select features by: (min x, min y, max x, max y) in `crs`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bbox {
@@ -77,12 +88,11 @@ fn whole(p: &HashMap<String, String>, name: &str, min: usize) -> Result<Option<u
         return Ok(None);
     };
     let t = raw.trim();
+    let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     match t.parse::<u64>() {
         Ok(v) if v as u128 >= min as u128 => Ok(Some(usize::try_from(v).unwrap_or(usize::MAX))),
-        _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
-            // Too large for u64: as good as infinite.
-            Ok(Some(usize::MAX))
-        }
+        // Too many digits for u64: as good as infinite.
+        Err(_) if digits => Ok(Some(usize::MAX)),
         _ => Err(OgcError::BadParameter(format!(
             "{name} must be a whole number of {min} or more, got \"{t}\""
         ))),
@@ -140,18 +150,7 @@ impl ItemsQuery {
     /// Parses the items parameters: `bbox`, `bbox-crs`, `limit`, `offset`, `properties`,
     /// `crs` and `f`.
     pub fn parse(p: &HashMap<String, String>) -> Result<ItemsQuery, OgcError> {
-        refuse_unknown(
-            p,
-            &[
-                "bbox",
-                "bbox-crs",
-                "crs",
-                "f",
-                "limit",
-                "offset",
-                "properties",
-            ],
-        )?;
+        refuse_unknown(p, &ITEMS_PARAMETERS)?;
         format_ok(p)?;
         let bbox_crs = p
             .get("bbox-crs")
