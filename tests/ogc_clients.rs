@@ -136,7 +136,7 @@ async fn a_gdal_bbox_query_returns_the_lsoas_api_query_finds_in_that_box() {
 fn wkt_positions(wkt: &str) -> Vec<(f64, f64)> {
     let inner = wkt.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
     inner
-        .split(|c| c == ',' || c == '(' || c == ')')
+        .split([',', '(', ')'])
         .filter_map(|p| {
             let mut it = p.split_whitespace().map(|v| v.parse::<f64>());
             match (it.next(), it.next()) {

@@ -134,7 +134,7 @@ async fn qgis_renders_the_lsoa11_style_in_its_class_colours() {
     let style = get_json(format!("{base}/styles/{id}.json")).await;
     let style_url = format!("{base}/styles/{id}.json");
     let png = std::env::temp_dir().join(format!("london-atlas-qgis-{}.png", std::process::id()));
-    let args = vec![
+    let args = [
         style_url,
         png.display().to_string(),
         lon.to_string(),
