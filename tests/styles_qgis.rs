@@ -1,7 +1,7 @@
 //! Styles QGIS 3.22 can draw: every `/styles/{indicator}.json` expresses its classes as one
 //! fill layer per class (a filter and a fixed colour) with no `step`/`case`/`to-number`, its
 //! source carries `tiles`, zoom range and bounds (the TileJSON's), the filters put every area
-//! in exactly the class [`/api/indicators`] says, and QGIS's own converter renders the lsoa11
+//! in exactly the class `/api/indicators` says, and QGIS's own converter renders the lsoa11
 //! choropleth in those colours (counted in the PNG).
 
 mod common;
