@@ -2,7 +2,8 @@
 //! with `?fields=id,id` to carry only those indicator values, `GET /tiles/{tileset}.json` (TileJSON 3.0.0) and `GET /styles/{indicator}.json` (MapLibre
 //! style). Tiles come from the in-memory [`TileStore`](crate::tiles::TileStore) with gzip and
 //! strong ETags precomputed: 304 on a matching If-None-Match, gzip only when accepted,
-//! `Vary: Accept-Encoding`, an empty tile is 204.
+//! `Vary: Accept-Encoding`, an empty tile is 204. TileJSON and styles are served the same way
+//! from the document cache ([`super::cached`]), built once per base URL.
 //!
 //! Failure modes: unknown tileset or indicator -> 404, a z/x/y that is not a number or lies
 //! outside the pyramid -> 400, each with a JSON `{"error"}` naming the bad part; an encoder
