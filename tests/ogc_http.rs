@@ -273,6 +273,34 @@ async fn a_grid_box_selects_what_brute_force_selects_and_crs_27700_is_the_stored
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_point_box_selects_the_areas_that_hold_the_point_as_api_point_does() {
+    let base = server().await;
+    for (lon, lat) in [(-0.1281, 51.5080), (-0.0235, 51.5054), (-0.3397, 51.4584)] {
+        let (_, _, at) = get(&format!("{base}/api/point?lon={lon}&lat={lat}")).await;
+        let want: BTreeSet<&str> = at["areas"]
+            .as_array()
+            .expect("areas")
+            .iter()
+            .filter(|a| a["layer"] == "lsoa11")
+            .map(|a| a["code"].as_str().expect("code"))
+            .collect();
+        assert_eq!(want.len(), 1, "{lon},{lat}: {at}");
+        let (s, _, page) = get(&format!(
+            "{base}/ogc/collections/lsoa11/items?bbox={lon},{lat},{lon},{lat}&properties="
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let got: BTreeSet<&str> = page["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(got, want, "{lon},{lat}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn properties_choose_fields_and_a_single_feature_answers_by_code() {
     let base = server().await;
     let (s, _, page) = get(&format!(

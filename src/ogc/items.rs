@@ -5,7 +5,8 @@
 //! A `bbox` selects the areas that share a positive area with the box, computed exactly in
 //! British National Grid by [`crate::geom::overlay::overlaps`], as `POST /api/query` does for
 //! the same box drawn as a polygon (a CRS84 box's four corners are moved to the grid and
-//! joined by straight edges). Features come in the layer's order, so pages are stable.
+//! joined by straight edges); a box without area (a point) selects the areas it touches.
+//! Features come in the layer's order, so pages are stable.
 //!
 //! Failure modes: [`OgcError`] for an unknown collection, feature or property.
 
@@ -20,7 +21,7 @@ use crate::geom::crs::wgs84_to_bng;
 use crate::geom::geojson::{bng_geojson, bng_to_wgs84_geojson};
 use crate::geom::overlay::overlaps;
 use crate::layer::Layer;
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Area as _, BoundingRect, Coord, Intersects, LineString, MultiPolygon, Polygon};
 use serde_json::{json, Map, Value};
 
 /// The box as a British National Grid polygon, or None when it cannot meet the layer.
@@ -54,15 +55,27 @@ fn bbox_polygon(layer: &Layer, b: &Bbox) -> Option<MultiPolygon<f64>> {
     )]))
 }
 
-/// Indexes (in layer order) of the areas the query selects, before paging.
+/// Indexes (in layer order) of the areas the query selects, before paging. A box without
+/// area (a point or a line, min = max) selects the areas it touches.
 fn matched(layer: &Layer, bbox: Option<&Bbox>) -> Vec<usize> {
-    match bbox {
-        None => (0..layer.areas.len()).collect(),
-        Some(b) => match bbox_polygon(layer, b) {
-            Some(poly) => overlaps(&poly, layer).into_iter().map(|o| o.area).collect(),
-            None => Vec::new(),
-        },
+    let Some(b) = bbox else {
+        return (0..layer.areas.len()).collect();
+    };
+    let Some(poly) = bbox_polygon(layer, b) else {
+        return Vec::new();
+    };
+    if poly.unsigned_area() > 0.0 {
+        return overlaps(&poly, layer).into_iter().map(|o| o.area).collect();
     }
+    let Some(r) = poly.bounding_rect() else {
+        return Vec::new();
+    };
+    let mut hits: Vec<usize> = layer
+        .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
+        .filter(|&i| layer.areas[i].geometry.intersects(&r))
+        .collect();
+    hits.sort_unstable();
+    hits
 }
 
 /// The properties a query asks for, in the collection's order.
