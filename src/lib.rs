@@ -18,6 +18,7 @@ pub mod layer;
 pub mod load;
 pub mod manifest;
 pub mod numbers;
+pub mod ogc;
 pub mod priority;
 pub mod query;
 pub mod tiles;

@@ -79,6 +79,22 @@ pub fn bng_to_wgs84_geojson(mp: &MultiPolygon<f64>, decimals: Option<i32>) -> Va
     serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons })
 }
 
+/// A British National Grid multipolygon as a GeoJSON MultiPolygon in its own metres
+/// (easting, northing), coordinates as stored: the original geometry, for clients that ask
+/// for EPSG:27700.
+pub fn bng_geojson(mp: &MultiPolygon<f64>) -> Value {
+    let ring = |r: &LineString<f64>| -> Vec<[f64; 2]> { r.0.iter().map(|c| [c.x, c.y]).collect() };
+    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(ring(p.exterior()))
+                    .chain(p.interiors().iter().map(ring))
+                    .collect()
+            })
+            .collect();
+    serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons })
+}
+
 /// Number of positions in a polygonal geometry (for vertex caps); 0 for other types.
 pub fn position_count(value: &GeometryValue) -> usize {
     match value {

@@ -3,6 +3,7 @@
 //! every bad value gets its own sentence), calls the domain and serialises its typed answer;
 //! file formats come from [`crate::formats`].
 
+use super::cached::{document, json_bytes, REVALIDATE};
 use super::errors::{rejection, ApiError};
 use super::{blocking, AppState};
 use crate::formats;
@@ -11,12 +12,15 @@ use crate::query::select::Filter;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
+
+/// Media type of the JSON answers.
+const JSON: &str = "application/json";
 
 /// Longest a polygon query may compute before it is refused (422) as too intricate.
 pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
@@ -72,12 +76,33 @@ pub async fn health(State(s): State<AppState>) -> Response {
     Json(health).into_response()
 }
 
-pub async fn layers(State(s): State<AppState>) -> Response {
-    Json(s.atlas.layer_infos()).into_response()
+pub async fn layers(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let atlas = s.atlas.clone();
+    document(
+        &s,
+        "api:layers".into(),
+        JSON,
+        REVALIDATE,
+        &headers,
+        move || json_bytes(&atlas.layer_infos()),
+    )
+    .await
 }
 
-pub async fn indicators(State(s): State<AppState>) -> Response {
-    Json(s.atlas.indicator_infos()).into_response()
+pub async fn indicators(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let atlas = s.atlas.clone();
+    document(
+        &s,
+        "api:indicators".into(),
+        JSON,
+        REVALIDATE,
+        &headers,
+        move || json_bytes(&atlas.indicator_infos()),
+    )
+    .await
 }
 
 pub async fn point(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
@@ -205,8 +230,20 @@ pub async fn search(State(s): State<AppState>, q: Params) -> Result<Response, Ap
     Ok(Json(s.atlas.search(text)?).into_response())
 }
 
-pub async fn priorities(State(s): State<AppState>) -> Response {
-    Json(&s.atlas.priorities).into_response()
+pub async fn priorities(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let atlas = s.atlas.clone();
+    document(
+        &s,
+        "api:priorities".into(),
+        JSON,
+        REVALIDATE,
+        &headers,
+        move || json_bytes(&atlas.priorities),
+    )
+    .await
 }
 
 pub async fn headlines(State(s): State<AppState>) -> Result<Response, ApiError> {

@@ -4,6 +4,7 @@
 //! status on every route: something that does not exist (layer, area, indicator, tileset)
 //! is 404, malformed input 400, a polygon that cannot be answered 422, too large 413.
 
+use crate::ogc::OgcError;
 use crate::query::QueryError;
 use crate::tiles::style::StyleError;
 use crate::tiles::TileError;
@@ -64,6 +65,17 @@ impl From<StyleError> for ApiError {
         match e {
             StyleError::UnknownIndicator { .. } => ApiError::not_found(e.to_string()),
         }
+    }
+}
+
+impl From<OgcError> for ApiError {
+    fn from(e: OgcError) -> ApiError {
+        let status = if e.is_not_found() {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(status, e.to_string())
     }
 }
 

@@ -2,8 +2,10 @@
 //! built before the listener opens and shared read-only, so nothing half-loaded is served.
 
 pub mod api;
+pub mod cached;
 pub mod errors;
 pub mod fonts;
+pub mod ogc;
 pub mod tiles;
 pub mod web;
 
@@ -34,6 +36,8 @@ pub struct AppState {
     pub tiles: Arc<TileStore>,
     /// Folder of the web map served at `/` (see `web::DEFAULT_WEB_DIR`).
     pub web_dir: PathBuf,
+    /// Fixed JSON documents served with ETags (TileJSON, styles, lists, OGC API).
+    pub docs: Arc<cached::DocCache>,
 }
 
 impl AppState {
@@ -45,6 +49,7 @@ impl AppState {
             public_url: None,
             tiles,
             web_dir: PathBuf::from(web::DEFAULT_WEB_DIR),
+            docs: Arc::default(),
         }
     }
 }
@@ -54,7 +59,8 @@ pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers(Any);
+        .allow_headers(Any)
+        .expose_headers([axum::http::header::ETAG, ogc::CONTENT_CRS]);
     Router::new()
         .route("/api/health", get(api::health))
         .route("/api/layers", get(api::layers))
@@ -72,6 +78,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scorecards/{layer}/{code}", get(api::scorecard))
         .route("/tiles/{file}", get(tiles::tilejson_doc))
         .route("/styles/{file}", get(tiles::style_doc))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::collection_items))
+        .route(
+            "/ogc/collections/{id}/items/{code}",
+            get(ogc::collection_item),
+        )
         // JSON and CSV answers (the indicator list alone is 0.4 MB) are gzipped when the
         // client accepts it; tiles, added after, carry their own precomputed gzip.
         .layer(CompressionLayer::new())

@@ -2,12 +2,14 @@
 //! with `?fields=id,id` to carry only those indicator values, `GET /tiles/{tileset}.json` (TileJSON 3.0.0) and `GET /styles/{indicator}.json` (MapLibre
 //! style). Tiles come from the in-memory [`TileStore`](crate::tiles::TileStore) with gzip and
 //! strong ETags precomputed: 304 on a matching If-None-Match, gzip only when accepted,
-//! `Vary: Accept-Encoding`, an empty tile is 204.
+//! `Vary: Accept-Encoding`, an empty tile is 204. TileJSON and styles are served the same way
+//! from the document cache ([`super::cached`]), built once per base URL.
 //!
 //! Failure modes: unknown tileset or indicator -> 404, a z/x/y that is not a number or lies
 //! outside the pyramid -> 400, each with a JSON `{"error"}` naming the bad part; an encoder
 //! fault -> 500.
 
+use super::cached::{document, json_bytes};
 use super::errors::ApiError;
 use super::{blocking, AppState};
 use crate::tiles::{style, tilejson, EncodedTile, Fields, TileError, TileId};
@@ -16,17 +18,18 @@ use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Cache lifetime announced for tiles, TileJSON and styles.
 pub const CACHE_CONTROL: &str = "public, max-age=3600";
+/// Media type of TileJSON and styles.
+const JSON_TYPE: &str = "application/json";
 /// MVT media type (vector-tile-spec 2.1).
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
 
 /// The absolute base URL for links: `--public-url`, else `http://<Host>`.
-fn base_url(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     if let Some(u) = &state.public_url {
         return Ok(u.clone());
     }
@@ -70,8 +73,11 @@ pub async fn tilejson_doc(
     let t = s.tiles.tileset(name)?;
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
-    let tj = blocking(move || tilejson::tilejson(&store, t, &base), "TileJSON").await?;
-    Ok(with_cache_headers(Json(tj).into_response()))
+    let key = format!("tilejson:{name}\n{base}");
+    document(&s, key, JSON_TYPE, CACHE_CONTROL, &headers, move || {
+        json_bytes(&tilejson::tilejson(&store, t, &base))
+    })
+    .await
 }
 
 /// `GET /styles/{indicator}.json`
@@ -87,9 +93,12 @@ pub async fn style_doc(
     })?;
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
+    let key = format!("style:{id}\n{base}");
     let id = id.to_string();
-    let doc = blocking(move || style::style(&store, &id, &base), "style").await??;
-    Ok(with_cache_headers(Json(doc).into_response()))
+    document(&s, key, JSON_TYPE, CACHE_CONTROL, &headers, move || {
+        json_bytes(&style::style(&store, &id, &base)?)
+    })
+    .await
 }
 
 fn parse_coord(raw: &str, name: &str) -> Result<u32, ApiError> {

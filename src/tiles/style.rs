@@ -1,7 +1,10 @@
 //! MapLibre GL style (version 8) drawing a choropleth of one indicator from the `atlas`
 //! tileset: the indicator's finest layer from that layer's minzoom, boroughs below it, and
 //! borough outlines on top. Classes and colours are the indicator's own
-//! ([`crate::classes`], the same the web map draws); they travel in
+//! ([`crate::classes`], the same the web map draws), drawn as one fill layer per class (a
+//! `filter` and a fixed colour) plus one for areas without a value, so QGIS 3.22's converter
+//! keeps them; the source carries `tiles`, zoom range and bounds besides the TileJSON `url`,
+//! because QGIS cannot open a TileJSON URL. The classes also travel in
 //! `metadata["london-atlas:classes"]` (per layer) and the finest layer's legend in
 //! `metadata["london-atlas:legend"]`.
 //!
@@ -19,18 +22,53 @@ pub enum StyleError {
     UnknownIndicator { id: String, known: String },
 }
 
-fn fill_colour(id: &str, classes: &Classes) -> Value {
-    let mut step = vec![
-        json!("step"),
-        json!(["to-number", ["get", id]]),
-        json!(classes.colours[0]),
-    ];
-    for (b, c) in classes.breaks.iter().zip(&classes.colours[1..]) {
-        step.push(json!(b));
-        step.push(json!(c));
+/// The filter of class `k` of indicator `id`: from its lower break (inclusive) to its upper
+/// break (exclusive), as [`Classes::class_of`] cuts; `None` = the areas without a value.
+fn class_filter(id: &str, classes: &Classes, k: Option<usize>) -> Value {
+    let Some(k) = k else {
+        return json!(["!", ["has", id]]);
+    };
+    let mut all = vec![json!("all"), json!(["has", id])];
+    if let Some(lo) = k.checked_sub(1).and_then(|i| classes.breaks.get(i)) {
+        all.push(json!([">=", ["get", id], lo]));
     }
-    json!(["case", ["has", id], Value::Array(step), classes.no_data])
+    if let Some(hi) = classes.breaks.get(k) {
+        all.push(json!(["<", ["get", id], hi]));
+    }
+    Value::Array(all)
 }
+
+/// One fill layer per class (a filter and a fixed colour) and one for areas without a
+/// value: what QGIS's style converter keeps (it skips `step`, `case` and `to-number`), and
+/// what MapLibre draws the same as one data-driven layer.
+fn class_layers(
+    id: &str,
+    layer: &str,
+    classes: &Classes,
+    zooms: Value,
+    outline: Value,
+) -> Vec<Value> {
+    let classes_and_no_data = (0..classes.colours.len())
+        .map(|k| (Some(k), classes.colours[k].as_str()))
+        .chain(std::iter::once((None, classes.no_data)));
+    classes_and_no_data
+        .map(|(k, colour)| {
+            let name = k.map_or("no-data".to_string(), |k| format!("class-{}", k + 1));
+            let mut l = json!({
+                "id": format!("{id}-{layer}-{name}"), "type": "fill", "source": ATLAS_TILESET,
+                "source-layer": layer, "filter": class_filter(id, classes, k),
+                "paint": { "fill-color": colour, "fill-opacity": FILL_OPACITY, "fill-outline-color": outline }
+            });
+            if let (Value::Object(m), Value::Object(z)) = (&mut l, &zooms) {
+                m.extend(z.clone());
+            }
+            l
+        })
+        .collect()
+}
+
+/// Opacity of the class fills (the borough outlines and background show through).
+const FILL_OPACITY: f64 = 0.8;
 
 fn legend(ind: &Indicator, classes: &Classes) -> Value {
     let breaks = &classes.breaks;
@@ -80,12 +118,6 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
         .position(|l| l.id == ind.base_layer && l.columns.contains_key(id))
         .or_else(|| atlas.layers.iter().position(|l| l.columns.contains_key(id)));
     let fine_min = fine.map(|i| store.layer_minzoom(i)).unwrap_or(0);
-    let opacity = json!([
-        "case",
-        ["boolean", ["feature-state", "hover"], false],
-        0.95,
-        0.75
-    ]);
     let mut layers = vec![json!({
         "id": "background", "type": "background", "paint": { "background-color": "#f4f4f1" }
     })];
@@ -97,22 +129,33 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
             .get(bid)
             .filter(|_| Some(bi) != fine && fine_min > 0)
         {
-            layers.push(json!({
-                "id": format!("{id}-{bid}"), "type": "fill", "source": ATLAS_TILESET,
-                "source-layer": bid, "maxzoom": fine_min,
-                "paint": { "fill-color": fill_colour(id, classes), "fill-opacity": opacity,
-                           "fill-outline-color": "#ffffff" }
-            }));
+            layers.extend(class_layers(
+                id,
+                bid,
+                classes,
+                json!({ "maxzoom": fine_min }),
+                json!("#ffffff"),
+            ));
         }
     }
     if let Some(fi) = fine {
         let lid = &atlas.layers[fi].id;
-        layers.push(json!({
-            "id": format!("{id}-{lid}"), "type": "fill", "source": ATLAS_TILESET,
-            "source-layer": lid, "minzoom": fine_min,
-            "paint": { "fill-color": fill_colour(id, &ind.classes[lid]), "fill-opacity": opacity,
-                       "fill-outline-color": ["interpolate", ["linear"], ["zoom"], 10, "rgba(255,255,255,0)", 13, "rgba(255,255,255,0.6)"] }
-        }));
+        let outline = json!([
+            "interpolate",
+            ["linear"],
+            ["zoom"],
+            10,
+            "rgba(255,255,255,0)",
+            13,
+            "rgba(255,255,255,0.6)"
+        ]);
+        layers.extend(class_layers(
+            id,
+            lid,
+            &ind.classes[lid],
+            json!({ "minzoom": fine_min }),
+            outline,
+        ));
     }
     if let Some(bi) = boroughs {
         layers.push(json!({
@@ -134,7 +177,14 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
         "center": [(w + e) / 2.0, (s + n) / 2.0],
         "zoom": 9,
         "sources": {
-            ATLAS_TILESET: { "type": "vector", "url": format!("{base}/tiles/{ATLAS_TILESET}.json") }
+            // `url` for MapLibre; `tiles` and the zoom range and bounds too, because QGIS
+            // cannot open a TileJSON URL (its issue #36391).
+            ATLAS_TILESET: {
+                "type": "vector", "url": format!("{base}/tiles/{ATLAS_TILESET}.json"),
+                "tiles": [super::tilejson::tile_url(base, ATLAS_TILESET)],
+                "minzoom": store.minzoom(super::tileset::Tileset::Atlas), "maxzoom": super::grid::MAX_ZOOM,
+                "bounds": [w, s, e, n],
+            }
         },
         "layers": layers,
     }))
