@@ -61,6 +61,7 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
         headlines: manifest.headlines().to_vec(),
         postcodes,
         context,
+        names: Default::default(),
     })
 }
 

@@ -84,6 +84,8 @@ pub struct Atlas {
     pub postcodes: Option<Postcodes>,
     /// Places, stations, water and glyphs, when the manifest names them.
     pub context: Option<crate::context::Context>,
+    /// Every searchable name, keyed for matching (built on the first search).
+    pub(crate) names: std::sync::OnceLock<Vec<crate::query::search::Name>>,
 }
 
 impl Atlas {

@@ -76,6 +76,9 @@ impl Match {
 
 /// Edits (insert, delete, substitute, swap neighbours) from `a` to `b`, if at most `most`.
 fn edits(a: &str, b: &str, most: usize) -> Option<u8> {
+    if a.len().abs_diff(b.len()) > 4 * most {
+        return None; // byte lengths this far apart cannot be `most` characters apart
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > most {

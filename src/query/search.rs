@@ -84,24 +84,17 @@ impl Atlas {
         }
         let text = key(query);
         let mut scored: Vec<(Match, usize, Target)> = Vec::new();
-        if let Some(c) = &self.context {
-            for (i, p) in c.places.iter().enumerate() {
-                if let Some(m) = Match::of(&text, &key(&p.name)) {
-                    let rank = usize::from(p.kind == PlaceKind::Station);
-                    scored.push((m, rank, Target::Place(i)));
-                }
-            }
-        }
-        for (li, layer) in self.layers.iter().enumerate() {
-            for (ai, a) in layer.areas.iter().enumerate() {
-                let m = if a.code.eq_ignore_ascii_case(query) {
+        for n in self.name_index() {
+            let m = match n.target {
+                Target::Area(li, ai)
+                    if self.layers[li].areas[ai].code.eq_ignore_ascii_case(query) =>
+                {
                     Some(Match::Exact)
-                } else {
-                    Match::of(&text, &key(&a.name))
-                };
-                if let Some(m) = m {
-                    scored.push((m, 2 + li, Target::Area(li, ai)));
                 }
+                _ => Match::of(&text, &n.key),
+            };
+            if let Some(m) = m {
+                scored.push((m, n.rank, n.target));
             }
         }
         let name_of = |t: &Target| match *t {
@@ -181,9 +174,46 @@ impl Atlas {
 }
 
 /// What a scored name belongs to.
-enum Target {
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target {
     Place(usize),
     Area(usize, usize),
+}
+
+/// A searchable name: its [`key`], its kind's rank (places, stations, then layers in order)
+/// and what it names. Built once per atlas, on the first search.
+#[derive(Debug)]
+pub(crate) struct Name {
+    key: Box<str>,
+    rank: usize,
+    target: Target,
+}
+
+impl Atlas {
+    fn name_index(&self) -> &[Name] {
+        self.names.get_or_init(|| {
+            let mut names = Vec::new();
+            if let Some(c) = &self.context {
+                for (i, p) in c.places.iter().enumerate() {
+                    names.push(Name {
+                        key: key(&p.name).into(),
+                        rank: usize::from(p.kind == PlaceKind::Station),
+                        target: Target::Place(i),
+                    });
+                }
+            }
+            for (li, layer) in self.layers.iter().enumerate() {
+                for (ai, a) in layer.areas.iter().enumerate() {
+                    names.push(Name {
+                        key: key(&a.name).into(),
+                        rank: 2 + li,
+                        target: Target::Area(li, ai),
+                    });
+                }
+            }
+            names
+        })
+    }
 }
 
 /// "lon, lat" (or "lon lat") in degrees.
