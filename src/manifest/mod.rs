@@ -64,6 +64,9 @@ pub struct Manifest {
     headlines: Vec<HeadlineSpec>,
     /// Postcode lookup for search, if the atlas has one.
     postcodes: Option<PostcodeSpec>,
+    /// Where `london-atlas data fetch` downloads the archive of every file listed here from,
+    /// unless `--from` or `ATLAS_DATA_URL` names another mirror.
+    data_url: Option<String>,
 }
 
 impl Manifest {
@@ -163,6 +166,11 @@ impl Manifest {
 
     pub fn postcodes(&self) -> Option<&PostcodeSpec> {
         self.postcodes.as_ref()
+    }
+
+    /// The default mirror of the data archive (`data_url`), if the manifest names one.
+    pub fn data_url(&self) -> Option<&str> {
+        self.data_url.as_deref()
     }
 
     /// The source that lists `path`, if any.
