@@ -463,7 +463,10 @@ fn verify_and_check_name_a_changed_and_a_missing_file() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("1 of the 54 files"), "{stderr}");
+    assert!(
+        stderr.contains("1 of the 54 the manifest names"),
+        "{stderr}"
+    );
     assert!(stderr.contains(missing), "{stderr}");
     assert!(stderr.contains("london-atlas data fetch"), "{stderr}");
     let out = Command::new(BIN)

@@ -117,6 +117,10 @@ pub fn fetch(
     let mut first_attempt = true;
     loop {
         let got = download(&agent, url, &part, progress)?;
+        progress.say(&format!(
+            "checking the archive and unpacking it into {}",
+            staging.display()
+        ));
         match check_and_unpack(manifest, url, &part, &staging, published.as_deref()) {
             Ok((files, sha)) => {
                 summary.files = files;

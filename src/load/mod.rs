@@ -41,7 +41,7 @@ pub enum LoadError {
         total: usize,
         command: String,
     },
-    #[error("{path}: {missing} of the {total} files the manifest names are missing ({names}). Run `{command}` to download them all.")]
+    #[error("{path}: files are missing ({missing} of the {total} the manifest names: {names}). Run `{command}` to download them all{publishers}.")]
     FilesMissing {
         path: String,
         missing: usize,
@@ -49,6 +49,8 @@ pub enum LoadError {
         /// The first few, comma-separated.
         names: String,
         command: String,
+        /// When few sources are concerned: ", or each from its publisher: URL, ...".
+        publishers: String,
     },
 }
 
@@ -157,12 +159,24 @@ impl<'m> DataDir<'m> {
         if missing.len() > 3 {
             names.push_str(", ...");
         }
+        let mut urls: Vec<&str> = missing
+            .iter()
+            .filter_map(|f| self.manifest.source_of(f))
+            .map(|s| s.url.as_str())
+            .collect();
+        urls.dedup();
+        let publishers = if urls.len() <= 2 && !urls.is_empty() {
+            format!(", or each from its publisher: {}", urls.join(", "))
+        } else {
+            String::new()
+        };
         Err(LoadError::FilesMissing {
             path: self.root.display().to_string(),
             missing: missing.len(),
             total: files.len(),
             names,
             command: fetch_command(&self.root, true),
+            publishers,
         })
     }
 
