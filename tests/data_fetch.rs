@@ -280,7 +280,7 @@ fn check_with_fetch_downloads_a_missing_folder_first() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("fresh");
     let out = Command::new(BIN)
-        .args(["check", "--fetch", "--data"])
+        .args(["check", "--fetch", "--json", "--data"])
         .arg(&dir)
         .env("ATLAS_DATA_URL", &url)
         .output()
@@ -288,9 +288,25 @@ fn check_with_fetch_downloads_a_missing_folder_first() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("installed 54 files"), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let boroughs = common::atlas().layer("boroughs").unwrap().areas.len();
-    assert!(stdout.contains(&boroughs.to_string()), "{stdout}");
+    // Every layer with the shared folder's number of areas.
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let counts: Vec<(String, u64)> = report["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["id"].as_str().unwrap().to_string(),
+                l["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let shared: Vec<(String, u64)> = common::atlas()
+        .layers
+        .iter()
+        .map(|l| (l.id.clone(), l.areas.len() as u64))
+        .collect();
+    assert_eq!(counts, shared);
     assert!(data::verify(&manifest(), &dir).unwrap().is_complete());
 }
 

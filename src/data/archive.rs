@@ -4,6 +4,7 @@
 
 use super::{manifest_files, DataError, Hashing};
 use crate::manifest::Manifest;
+use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -73,7 +74,7 @@ fn write_archive(
     let sink = Hashing::new(std::io::BufWriter::new(file));
     let archive_err = |e: std::io::Error| DataError::Io {
         path: "the archive being written".into(),
-        source: e,
+        error: e,
     };
     let mut zstd = zstd::Encoder::new(sink, level).map_err(archive_err)?;
     zstd.include_checksum(true).map_err(archive_err)?;
@@ -93,7 +94,7 @@ fn write_archive(
         }
         let bytes = std::fs::read(&path).map_err(DataError::io(&path))?;
         if let Some(expected) = expected {
-            let found = super::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            let found = super::hex(&Sha256::digest(&bytes));
             if !found.eq_ignore_ascii_case(expected) {
                 return Err(DataError::PackMismatch {
                     path: path.display().to_string(),

@@ -32,9 +32,9 @@ pub fn agent() -> ureq::Agent {
 /// when the mirror has none (any 4xx).
 pub fn sidecar(agent: &ureq::Agent, url: &str) -> Result<Option<String>, DataError> {
     let url = format!("{url}.sha256");
-    let response = agent.get(&url).call().map_err(|source| DataError::Http {
+    let response = agent.get(&url).call().map_err(|error| DataError::Http {
         url: url.clone(),
-        source,
+        error,
     })?;
     let status = response.status().as_u16();
     if (400..500).contains(&status) {
@@ -48,9 +48,9 @@ pub fn sidecar(agent: &ureq::Agent, url: &str) -> Result<Option<String>, DataErr
         .with_config()
         .limit(4096)
         .read_to_string()
-        .map_err(|source| DataError::Http {
+        .map_err(|error| DataError::Http {
             url: url.clone(),
-            source,
+            error,
         })?;
     let digest = text.split_whitespace().next().unwrap_or_default();
     if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -70,9 +70,9 @@ pub fn download(
     dest: &Path,
     progress: &mut Progress,
 ) -> Result<Downloaded, DataError> {
-    let http = |source| DataError::Http {
+    let http = |error| DataError::Http {
         url: url.to_string(),
-        source,
+        error,
     };
     // At most twice: a resume the server refuses starts over once.
     for _ in 0..2 {

@@ -29,11 +29,10 @@ use std::path::Path;
 /// Everything that can go wrong packing, fetching or verifying the data folder.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    // The underlying errors are kept as fields, not as `source`s, so that the one sentence
+    // printed (`{e:#}` in main) does not repeat them.
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("cannot pack {path}: the file is missing (the manifest names it)")]
@@ -48,8 +47,8 @@ pub enum DataError {
     NoUrl,
     #[error("{url} is the manifest's placeholder (no archive has been published there): pass --from URL or set {DATA_URL_ENV} to a mirror of an archive made by `london-atlas data pack`")]
     PlaceholderUrl { url: String },
-    #[error("cannot download {url}: {source}")]
-    Http { url: String, source: ureq::Error },
+    #[error("cannot download {url}: {error}")]
+    Http { url: String, error: ureq::Error },
     #[error("cannot download {url}: the server answered HTTP {status}")]
     Status { url: String, status: u16 },
     #[error("the download of {url} stopped after {got} of {total} bytes ({message}); the part is kept, run the same command again to resume")]
@@ -99,9 +98,9 @@ pub enum DataError {
 
 impl DataError {
     fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DataError + '_ {
-        move |source| DataError::Io {
+        move |error| DataError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         }
     }
 }
