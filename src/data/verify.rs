@@ -50,9 +50,14 @@ impl VerifyReport {
             missing: self.missing.len(),
             different: self.different.len(),
             names: first_names(&self.problems()),
-            command: fetch_command(&self.dir, self.dir.exists()),
+            // `data fetch` fills a missing or empty folder, and moves any other aside.
+            command: fetch_command(&self.dir, occupied(&self.dir)),
         })
     }
+}
+
+fn occupied(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
 }
 
 /// One line per problem, then a summary line.

@@ -159,6 +159,7 @@ impl<'m> DataDir<'m> {
         if missing.len() > 3 {
             names.push_str(", ...");
         }
+        let empty = std::fs::read_dir(&self.root).is_ok_and(|mut d| d.next().is_none());
         let mut urls: Vec<&str> = missing
             .iter()
             .filter_map(|f| self.manifest.source_of(f))
@@ -175,7 +176,8 @@ impl<'m> DataDir<'m> {
             missing: missing.len(),
             total: files.len(),
             names,
-            command: fetch_command(&self.root, true),
+            // `data fetch` fills an empty folder, and moves any other aside with --replace.
+            command: fetch_command(&self.root, !empty),
             publishers,
         })
     }
