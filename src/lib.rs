@@ -9,6 +9,7 @@ pub mod aggregate;
 pub mod atlas;
 pub mod classes;
 pub mod context;
+pub mod data;
 pub mod fixture;
 pub mod formats;
 pub mod geom;

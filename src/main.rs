@@ -32,6 +32,21 @@ struct DataArgs {
     /// Skip the SHA-256 check of each file against the manifest.
     #[arg(long)]
     no_verify: bool,
+    /// When files are missing, run `london-atlas data fetch` first (from $ATLAS_DATA_URL or
+    /// the manifest's mirror).
+    #[arg(long)]
+    fetch: bool,
+}
+
+/// The data folder and manifest, for `london-atlas data ...`.
+#[derive(Args, Clone)]
+struct FolderArgs {
+    /// Folder holding the data files named in the manifest.
+    #[arg(long = "data", env = "ATLAS_DATA", default_value = "../shared/data")]
+    data: PathBuf,
+    /// A manifest to use instead of the built-in boundaries/london.toml.
+    #[arg(long, env = "ATLAS_MANIFEST")]
+    manifest: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -63,6 +78,42 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The data folder as one archive: `pack` it, `fetch` it from a mirror, `verify` it.
+    Data {
+        #[command(subcommand)]
+        what: DataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Write every file the manifest names, with their attribution, into one reproducible
+    /// .tar.zst; print its SHA-256 (also written to OUT.sha256).
+    Pack {
+        /// The archive to write (e.g. london-atlas-data.tar.zst).
+        out: PathBuf,
+        #[command(flatten)]
+        folder: FolderArgs,
+        /// zstd compression level (1-22).
+        #[arg(long, default_value_t = london_atlas::data::LEVEL)]
+        level: i32,
+    },
+    /// Download the archive from a mirror, check every file and install the data folder.
+    Fetch {
+        /// The archive's URL (default: $ATLAS_DATA_URL, else the manifest's data_url).
+        #[arg(long)]
+        from: Option<String>,
+        #[command(flatten)]
+        folder: FolderArgs,
+        /// If the folder exists but is incomplete, move it aside and install a fresh copy.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Check every file the manifest names; list what is missing or different.
+    Verify {
+        #[command(flatten)]
+        folder: FolderArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,11 +136,19 @@ enum ExportCommand {
     },
 }
 
-fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
-    let manifest = match &args.manifest {
+fn manifest(path: Option<&PathBuf>) -> anyhow::Result<Manifest> {
+    Ok(match path {
         Some(p) => Manifest::from_path(p)?,
         None => Manifest::london()?,
-    };
+    })
+}
+
+fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
+    let manifest = manifest(args.manifest.as_ref())?;
+    let dir = london_atlas::load::DataDir::new(&args.data, &manifest, false);
+    if args.fetch && dir.check_present().is_err() {
+        fetch(&manifest, None, &args.data, false)?;
+    }
     let options = Options {
         data_dir: args.data.clone(),
         verify_checksums: !args.no_verify,
@@ -113,8 +172,85 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+fn fetch(
+    manifest: &Manifest,
+    from: Option<&str>,
+    dir: &std::path::Path,
+    replace: bool,
+) -> anyhow::Result<()> {
+    use london_atlas::data;
+    let options = data::FetchOptions {
+        url: data::resolve_url(from, manifest)?,
+        data_dir: dir.to_path_buf(),
+        replace,
+    };
+    let s = data::fetch(manifest, &options, &mut data::Progress::stderr())?;
+    if s.installed {
+        eprintln!(
+            "installed {} files in {} from a {}-byte archive ({}SHA-256 {}{}) in {:.1} s{}",
+            s.files,
+            dir.display(),
+            s.archive_bytes,
+            if s.resumed_from > 0 {
+                format!("resumed at byte {}, ", s.resumed_from)
+            } else {
+                String::new()
+            },
+            s.archive_sha256.as_deref().unwrap_or("?"),
+            if s.sha256_published {
+                ", as published"
+            } else {
+                ""
+            },
+            s.seconds,
+            s.replaced
+                .map(|p| format!("; the old folder is now {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn run_data(what: DataCommand) -> anyhow::Result<()> {
+    use london_atlas::data;
+    match what {
+        DataCommand::Pack { out, folder, level } => {
+            let manifest = manifest(folder.manifest.as_ref())?;
+            let started = std::time::Instant::now();
+            let s = data::pack(&manifest, &folder.data, &out, level)?;
+            eprintln!(
+                "packed {} files ({} bytes) and {} into {} ({} bytes, zstd level {level}) in {:.1} s",
+                s.files,
+                s.data_bytes,
+                data::ATTRIBUTION_FILE,
+                out.display(),
+                s.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            println!("{}  {}", s.sha256, out.display());
+            Ok(())
+        }
+        DataCommand::Fetch {
+            from,
+            folder,
+            replace,
+        } => {
+            let manifest = manifest(folder.manifest.as_ref())?;
+            fetch(&manifest, from.as_deref(), &folder.data, replace)
+        }
+        DataCommand::Verify { folder } => {
+            let manifest = manifest(folder.manifest.as_ref())?;
+            let report = data::verify(&manifest, &folder.data)?;
+            print!("{report}");
+            report.into_result()?;
+            Ok(())
+        }
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Data { what } => run_data(what),
         Command::Check { data, json } => {
             let atlas = load(&data)?;
             if json {

@@ -505,8 +505,9 @@ fn a_missing_file_stops_loading_with_its_name_and_where_to_get_it() {
     std::fs::create_dir_all(&dir).expect("mkdir");
     let e = load_err(&dir, &Manifest::london().expect("manifest"));
     assert!(e.contains("London_Borough_Excluding_MHW"), "{e}");
+    // Where to get it: every file at once (issue 13), not thirty downloads by hand.
     assert!(
-        e.contains("missing") && e.contains("https://data.london.gov.uk/"),
+        e.contains("54 of the 54") && e.contains("london-atlas data fetch"),
         "{e}"
     );
 }

@@ -31,6 +31,7 @@ use std::time::Instant;
 pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError> {
     let started = Instant::now();
     let dir = DataDir::new(&options.data_dir, manifest, options.verify_checksums);
+    dir.check_present()?;
     let mut report = LoadReport::default();
     let mut layers = load_layers(manifest, &dir, &mut report)?;
     let references = join_tables(manifest, &dir, &mut layers, &mut report)?;

@@ -38,6 +38,33 @@ pub enum LoadError {
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("{path}: the data folder does not exist. Run `{command}` to download the {total} files the manifest names.")]
+    NoDataFolder {
+        path: String,
+        total: usize,
+        command: String,
+    },
+    #[error("{path}: files are missing ({missing} of the {total} the manifest names: {names}). Run `{command}` to download them all{publishers}.")]
+    FilesMissing {
+        path: String,
+        missing: usize,
+        total: usize,
+        /// The first few, comma-separated.
+        names: String,
+        command: String,
+        /// When few sources are concerned: ", or each from its publisher: URL, ...".
+        publishers: String,
+    },
+}
+
+/// The one command that downloads every manifest file into `root` (`replace`: the folder
+/// exists, and fetch moves it aside; see `crate::data`).
+pub fn fetch_command(root: &Path, replace: bool) -> String {
+    format!(
+        "london-atlas data fetch --data {}{}",
+        root.display(),
+        if replace { " --replace" } else { "" }
+    )
 }
 
 /// The data folder, resolved against the manifest so errors can say where to get a file.
@@ -106,6 +133,58 @@ impl<'m> DataDir<'m> {
         Ok(path)
     }
 
+    /// Before anything is read: a missing folder, or missing files, are reported once, with the
+    /// one command that fetches them all, instead of one file at a time.
+    pub fn check_present(&self) -> Result<(), LoadError> {
+        let files: Vec<&str> = self
+            .manifest
+            .sources()
+            .iter()
+            .flat_map(|s| &s.files)
+            .map(|f| f.path.as_str())
+            .collect();
+        if !self.root.is_dir() {
+            return Err(LoadError::NoDataFolder {
+                path: self.root.display().to_string(),
+                total: files.len(),
+                command: fetch_command(&self.root, false),
+            });
+        }
+        let missing: Vec<&str> = files
+            .iter()
+            .copied()
+            .filter(|f| !self.root.join(f).is_file())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut names = missing[..missing.len().min(3)].join(", ");
+        if missing.len() > 3 {
+            names.push_str(", ...");
+        }
+        let empty = std::fs::read_dir(&self.root).is_ok_and(|mut d| d.next().is_none());
+        let mut urls: Vec<&str> = missing
+            .iter()
+            .filter_map(|f| self.manifest.source_of(f))
+            .map(|s| s.url.as_str())
+            .collect();
+        urls.dedup();
+        let publishers = if urls.len() <= 2 && !urls.is_empty() {
+            format!(", or each from its publisher: {}", urls.join(", "))
+        } else {
+            String::new()
+        };
+        Err(LoadError::FilesMissing {
+            path: self.root.display().to_string(),
+            missing: missing.len(),
+            total: files.len(),
+            names,
+            // `data fetch` fills an empty folder, and moves any other aside with --replace.
+            command: fetch_command(&self.root, !empty),
+            publishers,
+        })
+    }
+
     /// Opens a file and every manifest file that shares its stem (a shapefile's .shx, .dbf, .prj).
     pub fn open_with_siblings(&self, rel: &str) -> Result<PathBuf, LoadError> {
         let stem = rel.rsplit_once('.').map(|(s, _)| s).unwrap_or(rel);
@@ -118,7 +197,8 @@ impl<'m> DataDir<'m> {
     }
 }
 
-fn sha256_file(path: &Path) -> Result<String, LoadError> {
+/// Lower-case hex SHA-256 of a file, as the manifest writes it.
+pub fn sha256_file(path: &Path) -> Result<String, LoadError> {
     let unreadable = |e: std::io::Error| LoadError::Unreadable {
         path: path.display().to_string(),
         message: e.to_string(),

@@ -66,6 +66,9 @@ pub struct Manifest {
     postcodes: Option<PostcodeSpec>,
     /// Places, stations, water and glyphs for search and the basemap, if the atlas has them.
     context: Option<ContextSpec>,
+    /// Where `london-atlas data fetch` downloads the archive of every file listed here from,
+    /// unless `--from` or `ATLAS_DATA_URL` names another mirror.
+    data_url: Option<String>,
 }
 
 impl Manifest {
@@ -169,6 +172,11 @@ impl Manifest {
 
     pub fn context(&self) -> Option<&ContextSpec> {
         self.context.as_ref()
+    }
+
+    /// The default mirror of the data archive (`data_url`), if the manifest names one.
+    pub fn data_url(&self) -> Option<&str> {
+        self.data_url.as_deref()
     }
 
     /// The source that lists `path`, if any.
