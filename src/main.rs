@@ -83,6 +83,22 @@ enum ExportCommand {
         #[arg(long, default_value_t = london_atlas::tiles::MAX_ZOOM)]
         maxzoom: u8,
     },
+    /// A whole layer with every indicator, one row per area, on its original geometry
+    /// (a CSV also gets its `.fields.csv` companion: meaning and provenance of each field).
+    Layer {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Layer id (boroughs, lsoa11, lsoa21, wards, ...).
+        layer: String,
+        /// File to write.
+        out: PathBuf,
+        /// gpkg, fgb, geojson or csv.
+        #[arg(long, default_value = "gpkg")]
+        format: String,
+        /// 27700 (British National Grid, as published) or 4326 (WGS84).
+        #[arg(long, default_value = "27700")]
+        crs: String,
+    },
 }
 
 fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
@@ -147,6 +163,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dir.display(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Export {
+            what:
+                ExportCommand::Layer {
+                    data,
+                    layer,
+                    out,
+                    format,
+                    crs,
+                },
+        } => {
+            use london_atlas::formats::download;
+            let format = download::Format::parse(&format)?;
+            let crs = download::parse_crs(&crs)?;
+            let atlas = load(&data)?;
+            let started = std::time::Instant::now();
+            let written = download::write_file(&atlas, &layer, format, crs, &out)?;
+            for path in written {
+                let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                println!("wrote {} ({bytes} bytes)", path.display());
+            }
+            println!("in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Serve {

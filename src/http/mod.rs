@@ -2,6 +2,7 @@
 //! built before the listener opens and shared read-only, so nothing half-loaded is served.
 
 pub mod api;
+pub mod downloads;
 pub mod errors;
 pub mod tiles;
 pub mod web;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/priorities", get(api::priorities))
         .route("/api/headlines", get(api::headlines))
         .route("/api/change", get(api::change))
+        .route("/api/layers/{layer}/download", get(downloads::layer_download))
         .route("/api/scorecards/london", get(api::scorecard_london))
         .route("/api/scorecards/{layer}/{code}", get(api::scorecard))
         .route("/tiles/{file}", get(tiles::tilejson_doc))
