@@ -49,6 +49,9 @@ enum Command {
         /// Folder of the web map served at `/` (default: the crate's web/ folder).
         #[arg(long = "web", env = "ATLAS_WEB")]
         web: Option<PathBuf>,
+        /// A prebuilt tile archive (.pmtiles or .mbtiles) to serve at /tiles/archive/….
+        #[arg(long = "tiles")]
+        tiles: Option<PathBuf>,
     },
     /// Write files: `export tiles DIR` writes z/x/y.mvt and metadata.json.
     Export {
@@ -71,8 +74,11 @@ enum ExportCommand {
     Tiles {
         #[command(flatten)]
         data: DataArgs,
-        /// Folder to write into (created if missing).
+        /// Folder (`--format dir`, created if missing) or file (mbtiles, pmtiles) to write.
         dir: PathBuf,
+        /// dir (z/x/y.mvt + metadata.json), mbtiles or pmtiles.
+        #[arg(long, default_value = "dir")]
+        format: String,
         /// Tileset: a layer id (boroughs, lsoa11, lsoa21, superzones) or atlas.
         #[arg(long, default_value = "atlas")]
         layer: String,
@@ -148,15 +154,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     layer,
                     minzoom,
                     maxzoom,
+                    format,
                 },
         } => {
+            use london_atlas::tiles::archive::{export_to, ArchiveFormat};
+            let format = ArchiveFormat::parse(&format)?;
             let atlas = Arc::new(load(&data)?);
             let store = TileStore::new(atlas);
             let t = store.tileset(&layer)?;
             let started = std::time::Instant::now();
-            let s = london_atlas::tiles::export::export(&store, t, &dir, minzoom, maxzoom)?;
+            let s = export_to(&store, t, format, &dir, minzoom, maxzoom)?;
             println!(
-                "wrote {} tiles ({} bytes, {} empty skipped) and metadata.json to {} in {:.1} s",
+                "wrote {} tiles ({} bytes, {} empty skipped) to {} in {:.1} s",
                 s.tiles,
                 s.bytes,
                 s.empty,
@@ -193,6 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             public_url,
             web,
+            tiles,
         } => {
             let atlas = load(&data)?;
             log_report(&atlas);
@@ -223,6 +233,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             });
             let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            if let Some(path) = tiles {
+                let archive = rt.block_on(london_atlas::tiles::archive::TileArchive::open(&path))?;
+                tracing::info!(archive = %path.display(), "serving the tile archive at /tiles/archive/");
+                state.archive = Some(Arc::new(archive));
+            }
             rt.block_on(serve(addr, state, |bound| {
                 tracing::info!("London Atlas listening on http://{bound}");
                 println!("London Atlas listening on http://{bound}");

@@ -2,6 +2,7 @@
 //! built before the listener opens and shared read-only, so nothing half-loaded is served.
 
 pub mod api;
+pub mod archive;
 pub mod downloads;
 pub mod errors;
 pub mod tiles;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub tiles: Arc<TileStore>,
     /// Folder of the web map served at `/` (see `web::DEFAULT_WEB_DIR`).
     pub web_dir: PathBuf,
+    /// A prebuilt tile archive served at /tiles/archive/… (`serve --tiles FILE`).
+    pub archive: Option<Arc<crate::tiles::archive::TileArchive>>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             public_url: None,
             tiles,
             web_dir: PathBuf::from(web::DEFAULT_WEB_DIR),
+            archive: None,
         }
     }
 }
@@ -55,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers(Any);
+    let archive_file = archive::file_route(&state);
     Router::new()
         .route("/api/health", get(api::health))
         .route("/api/layers", get(api::layers))
@@ -77,6 +82,9 @@ pub fn router(state: AppState) -> Router {
         // client accepts it; tiles, added after, carry their own precomputed gzip.
         .layer(CompressionLayer::new())
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
+        .route("/tiles/archive.json", get(archive::archive_tilejson))
+        .route("/tiles/archive/{z}/{x}/{file}", get(archive::archive_tile))
+        .merge(archive_file)
         .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

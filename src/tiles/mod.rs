@@ -11,10 +11,14 @@
 
 pub mod cache;
 pub mod clip;
+pub mod archive;
 pub mod export;
 pub mod fields;
 pub mod grid;
+pub mod mbtiles;
+pub mod metadata;
 pub mod mvt;
+pub mod pmtiles;
 pub mod simplify;
 pub mod source;
 pub mod store;
