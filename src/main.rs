@@ -234,7 +234,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             });
             let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             if let Some(path) = tiles {
-                let archive = rt.block_on(london_atlas::tiles::archive::TileArchive::open(&path))?;
+                let archive =
+                    rt.block_on(london_atlas::tiles::archive::TileArchive::open(&path))?;
                 tracing::info!(archive = %path.display(), "serving the tile archive at /tiles/archive/");
                 state.archive = Some(Arc::new(archive));
             }

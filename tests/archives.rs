@@ -48,7 +48,10 @@ async fn server(archive: Option<TileArchive>) -> String {
 }
 
 /// (z, x, y, sha256 of the inflated tile) of every tile, as the pmtiles package reads them.
-fn python_tiles(path: &Path) -> (serde_json::Value, Vec<(u8, u32, u32, Vec<u8>)>) {
+/// One tile as read back: z, x, y and its inflated bytes.
+type ReadTile = (u8, u32, u32, Vec<u8>);
+
+fn python_tiles(path: &Path) -> (serde_json::Value, Vec<ReadTile>) {
     let script = r#"
 import gzip, json, sys
 from pmtiles.reader import Reader, MmapSource, all_tiles
@@ -61,7 +64,10 @@ print(json.dumps({"tile_type": str(h["tile_type"]), "tile_compression": str(h["t
                   "min_zoom": h["min_zoom"], "max_zoom": h["max_zoom"], "clustered": h["clustered"],
                   "layers": [l["id"] for l in meta.get("vector_layers", [])], "tiles": tiles}))
 "#;
-    let out = run(Command::new("/usr/bin/python3").arg("-c").arg(script).arg(path));
+    let out = run(Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .arg(path));
     let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON from python");
     let tiles = v["tiles"]
         .as_array()
@@ -115,12 +121,24 @@ async fn pmtiles_and_mbtiles_exports_hold_the_servers_tiles() {
     // GDAL reads the MBTiles: the lsoa11 layer, every LSOA code at the top zoom.
     let mbinfo = run(Command::new("ogrinfo").arg("-so").arg(&mb).arg("lsoa11"));
     assert!(mbinfo.contains("format=pbf"), "{mbinfo}");
-    assert!(mbinfo.contains(&format!("ZOOM_LEVEL={MAXZOOM}")), "{mbinfo}");
+    assert!(
+        mbinfo.contains(&format!("ZOOM_LEVEL={MAXZOOM}")),
+        "{mbinfo}"
+    );
     assert!(mbinfo.contains("code: String"), "{mbinfo}");
     let codes = run(Command::new("ogrinfo")
-        .args(["-q", "-dialect", "SQLite", "-sql", "SELECT COUNT(DISTINCT code) AS n FROM lsoa11"])
+        .args([
+            "-q",
+            "-dialect",
+            "SQLite",
+            "-sql",
+            "SELECT COUNT(DISTINCT code) AS n FROM lsoa11",
+        ])
         .arg(&mb));
-    assert!(codes.contains("n (Integer) = 4835"), "every LSOA at z{MAXZOOM}: {codes}");
+    assert!(
+        codes.contains("n (Integer) = 4835"),
+        "every LSOA at z{MAXZOOM}: {codes}"
+    );
 
     // Every tile in the archive is the live server's tile, byte for byte; and the archive
     // served with `--tiles` answers the same bytes.
@@ -143,7 +161,10 @@ async fn pmtiles_and_mbtiles_exports_hold_the_servers_tiles() {
         .json()
         .await
         .expect("TileJSON");
-    assert_eq!(tj["tiles"][0], format!("{}/tiles/archive/{{z}}/{{x}}/{{y}}.mvt", archived));
+    assert_eq!(
+        tj["tiles"][0],
+        format!("{}/tiles/archive/{{z}}/{{x}}/{{y}}.mvt", archived)
+    );
     assert_eq!(tj["vector_layers"][0]["id"], "lsoa11");
     assert_eq!(tj["maxzoom"], MAXZOOM);
     let name = pm.file_name().unwrap().to_string_lossy().into_owned();
@@ -162,7 +183,9 @@ async fn pmtiles_and_mbtiles_exports_hold_the_servers_tiles() {
     assert_eq!(&head[..], &on_disk[..127]);
 
     // Without an archive, the archive routes say so.
-    let r = reqwest::get(format!("{live}/tiles/archive.json")).await.expect("request");
+    let r = reqwest::get(format!("{live}/tiles/archive.json"))
+        .await
+        .expect("request");
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.expect("JSON");
     assert!(body["error"].as_str().unwrap_or("").contains("--tiles"));

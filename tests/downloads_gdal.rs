@@ -68,7 +68,10 @@ fn sql_number(file: &Path, sql: &str) -> f64 {
 }
 
 fn check_with_ogrinfo(file: &Path, geometry: &str, expected_population: f64) {
-    let summary = run(Command::new(tool("ogrinfo")).arg("-so").arg(file).arg("lsoa11"));
+    let summary = run(Command::new(tool("ogrinfo"))
+        .arg("-so")
+        .arg(file)
+        .arg("lsoa11"));
     assert!(
         !summary.to_lowercase().contains("warning"),
         "ogrinfo warns about {}: {summary}",
@@ -88,9 +91,18 @@ fn check_with_ogrinfo(file: &Path, geometry: &str, expected_population: f64) {
     let total = sql_number(file, "SELECT SUM(population_2019) AS p FROM lsoa11");
     assert_eq!(total, expected_population, "{}", file.display());
     // Original geometry, not tiles: the areas add up to the shapefile's, in m².
-    let area = sql_number(file, &format!("SELECT SUM(ST_Area({geometry})) AS a FROM lsoa11"));
+    let area = sql_number(
+        file,
+        &format!("SELECT SUM(ST_Area({geometry})) AS a FROM lsoa11"),
+    );
     let atlas = common::atlas();
-    let expected: f64 = atlas.layer("lsoa11").expect("lsoa11").areas.iter().map(|a| a.area_m2).sum();
+    let expected: f64 = atlas
+        .layer("lsoa11")
+        .expect("lsoa11")
+        .areas
+        .iter()
+        .map(|a| a.area_m2)
+        .sum();
     assert!((area - expected).abs() < 1.0, "{area} m² vs {expected} m²");
 }
 
@@ -100,17 +112,26 @@ async fn geopackage_and_flatgeobuf_downloads_read_by_gdal_add_up_to_the_csv() {
     let source: f64 = common::population_2019().values().map(|v| v.0).sum();
 
     let (headers, csv) = fetch(&base, "format=csv").await;
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     assert!(headers["content-disposition"]
         .to_str()
         .unwrap()
         .contains("filename=\"lsoa11-27700.csv\""));
     let mut r = csv::Reader::from_reader(csv.as_slice());
     let h = r.headers().expect("header").clone();
-    let p = h.iter().position(|c| c == "population_2019").expect("column");
+    let p = h
+        .iter()
+        .position(|c| c == "population_2019")
+        .expect("column");
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
     assert_eq!(rows.len(), 4835);
-    let csv_total: f64 = rows.iter().map(|x| x[p].parse::<f64>().unwrap_or(0.0)).sum();
+    let csv_total: f64 = rows
+        .iter()
+        .map(|x| x[p].parse::<f64>().unwrap_or(0.0))
+        .sum();
     assert_eq!(csv_total, source, "the CSV download against the ONS CSV");
 
     let (headers, gpkg) = fetch(&base, "format=gpkg&crs=27700").await;
@@ -119,15 +140,25 @@ async fn geopackage_and_flatgeobuf_downloads_read_by_gdal_add_up_to_the_csv() {
     std::fs::write(&gpkg_path, gpkg).expect("write");
     check_with_ogrinfo(&gpkg_path, "geom", csv_total);
     // The provenance table and metadata are there too.
-    let fields = run(Command::new(tool("ogrinfo")).arg("-so").arg(&gpkg_path).arg("fields"));
-    let columns = common::atlas().layer("lsoa11").expect("lsoa11").columns.len();
+    let fields = run(Command::new(tool("ogrinfo"))
+        .arg("-so")
+        .arg(&gpkg_path)
+        .arg("fields"));
+    let columns = common::atlas()
+        .layer("lsoa11")
+        .expect("lsoa11")
+        .columns
+        .len();
     assert!(
         fields.contains(&format!("Feature Count: {columns}\n")),
         "one row per indicator: {fields}"
     );
-    let validator = Path::new("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py");
+    let validator =
+        Path::new("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py");
     if validator.is_file() {
-        run(Command::new("/usr/bin/python3").arg(validator).arg(&gpkg_path));
+        run(Command::new("/usr/bin/python3")
+            .arg(validator)
+            .arg(&gpkg_path));
     }
 
     let (headers, fgb) = fetch(&base, "format=fgb").await;
@@ -139,10 +170,15 @@ async fn geopackage_and_flatgeobuf_downloads_read_by_gdal_add_up_to_the_csv() {
     let (_, geojson) = fetch(&base, "format=geojson&crs=4326").await;
     let gj: serde_json::Value = serde_json::from_slice(&geojson).expect("GeoJSON");
     assert_eq!(gj["features"].as_array().map(Vec::len), Some(4835));
-    assert!(gj["provenance"]["fields"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(gj["provenance"]["fields"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty()));
     let json_path = temp_file("lsoa11.geojson");
     std::fs::write(&json_path, &geojson).expect("write");
-    let info = run(Command::new(tool("ogrinfo")).arg("-so").arg(&json_path).arg("lsoa11"));
+    let info = run(Command::new(tool("ogrinfo"))
+        .arg("-so")
+        .arg(&json_path)
+        .arg("lsoa11"));
     assert!(info.contains("Feature Count: 4835"), "{info}");
     assert!(info.contains("ID[\"EPSG\",4326]"), "{info}");
     assert_eq!(field_type(&info, "population_2019"), "Integer");
@@ -168,7 +204,10 @@ async fn the_fields_companion_says_where_each_csv_column_comes_from() {
     let mut r = csv::Reader::from_reader(fields.as_slice());
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
     let described: Vec<&str> = rows.iter().map(|x| &x[0]).collect();
-    assert_eq!(described, header[3..].iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        described,
+        header[3..].iter().map(String::as_str).collect::<Vec<_>>()
+    );
     let atlas = common::atlas();
     for row in &rows {
         let ind = atlas.indicator(&row[0]).expect("an indicator");
@@ -185,7 +224,9 @@ async fn bad_download_requests_get_json_sentences() {
         ("layers/lsoa11/download?format=shp", 400, "format \"shp\""),
         ("layers/lsoa11/download?crs=3857", 400, "crs \"3857\""),
     ] {
-        let r = reqwest::get(format!("{base}/api/{query}")).await.expect("request");
+        let r = reqwest::get(format!("{base}/api/{query}"))
+            .await
+            .expect("request");
         assert_eq!(r.status(), status, "{query}");
         let body: serde_json::Value = r.json().await.expect("JSON error");
         let error = body["error"].as_str().unwrap_or_default();

@@ -32,8 +32,15 @@ fn zipped_borough(dir: &Path, srs: &str) -> Vec<u8> {
         .arg(&source)
         .output()
         .unwrap_or_else(|e| panic!("ogr2ogr is required (apt-get install -y gdal-bin): {e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    zip_files(dir, &["borough.shp", "borough.shx", "borough.dbf", "borough.prj"])
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    zip_files(
+        dir,
+        &["borough.shp", "borough.shx", "borough.dbf", "borough.prj"],
+    )
 }
 
 fn zip_files(dir: &Path, names: &[&str]) -> Vec<u8> {
@@ -102,14 +109,23 @@ async fn a_zipped_borough_shapefile_answers_like_its_geojson() {
 
     let people = |a: &serde_json::Value| a["summary"]["population"].as_f64().expect("population");
     let (p_bng, p_wgs, p_json) = (people(&from_bng), people(&from_wgs), people(&from_json));
-    assert!((p_bng - p_json).abs() / p_json < 1e-3, "{p_bng} vs {p_json}");
-    assert!((p_wgs - p_json).abs() / p_json < 1e-3, "{p_wgs} vs {p_json}");
+    assert!(
+        (p_bng - p_json).abs() / p_json < 1e-3,
+        "{p_bng} vs {p_json}"
+    );
+    assert!(
+        (p_wgs - p_json).abs() / p_json < 1e-3,
+        "{p_wgs} vs {p_json}"
+    );
     let csv: f64 = common::population_2019()
         .values()
         .filter(|v| v.2 == BOROUGH)
         .map(|v| v.0)
         .sum();
-    assert!((p_bng - csv).abs() / csv < 0.01, "{p_bng} vs the CSV's {csv}");
+    assert!(
+        (p_bng - csv).abs() / csv < 0.01,
+        "{p_bng} vs the CSV's {csv}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

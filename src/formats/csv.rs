@@ -92,11 +92,16 @@ pub fn layer(table: &super::table::LayerTable) -> Result<Vec<u8>, csv::Error> {
     w.write_record(header)?;
     for i in 0..table.layer.areas.len() {
         let mut row: Vec<String> = table.text(i).iter().map(|t| t.to_string()).collect();
-        row.extend(table.fields.iter().map(|f| match (table.value(i, f), f.kind) {
-            (None, _) => String::new(),
-            (Some(v), FieldKind::Integer) => (v as i64).to_string(),
-            (Some(v), FieldKind::Real) => v.to_string(),
-        }));
+        row.extend(
+            table
+                .fields
+                .iter()
+                .map(|f| match (table.value(i, f), f.kind) {
+                    (None, _) => String::new(),
+                    (Some(v), FieldKind::Integer) => (v as i64).to_string(),
+                    (Some(v), FieldKind::Real) => v.to_string(),
+                }),
+        );
         w.write_record(&row)?;
     }
     w.flush()?;

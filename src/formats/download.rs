@@ -188,8 +188,5 @@ pub fn write_file(
 fn scratch_path(ext: &str) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!(
-        "london-atlas-{}-{n}.{ext}",
-        std::process::id()
-    ))
+    std::env::temp_dir().join(format!("london-atlas-{}-{n}.{ext}", std::process::id()))
 }

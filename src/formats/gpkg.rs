@@ -183,10 +183,7 @@ fn write_provenance(tx: &rusqlite::Transaction, table: &LayerTable) -> Result<()
 
 /// A GeoPackage geometry blob: `GP`, version 0, flags (little-endian, xy envelope), the SRS
 /// id, the envelope (min x, max x, min y, max y), then standard WKB.
-fn blob(
-    mp: &geo::MultiPolygon<f64>,
-    srs_id: i32,
-) -> Result<Vec<u8>, geozero::error::GeozeroError> {
+fn blob(mp: &geo::MultiPolygon<f64>, srs_id: i32) -> Result<Vec<u8>, geozero::error::GeozeroError> {
     let wkb = geo::Geometry::MultiPolygon(mp.clone()).to_wkb(CoordDimensions::xy())?;
     let mut out = Vec::with_capacity(40 + wkb.len());
     out.extend_from_slice(b"GP");

@@ -64,8 +64,12 @@ pub async fn archive_tile(
                 "no such tile file \"{file}\": tiles are /tiles/archive/{{z}}/{{x}}/{{y}}.mvt"
             ))
         })?;
-    let id = TileId::new(parse_coord(&z, "z")?, parse_coord(&x, "x")?, parse_coord(y, "y")?)
-        .map_err(TileError::from)?;
+    let id = TileId::new(
+        parse_coord(&z, "z")?,
+        parse_coord(&x, "x")?,
+        parse_coord(y, "y")?,
+    )
+    .map_err(TileError::from)?;
     let Some(gzip) = a.tile(id).await.map_err(server_fault)? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
@@ -79,8 +83,14 @@ pub async fn archive_tile(
         raw.into_response()
     };
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, MVT_MEDIA_TYPE.parse().expect("media type"));
-    h.insert(header::CACHE_CONTROL, CACHE_CONTROL.parse().expect("cache control"));
+    h.insert(
+        header::CONTENT_TYPE,
+        MVT_MEDIA_TYPE.parse().expect("media type"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        CACHE_CONTROL.parse().expect("cache control"),
+    );
     h.insert(header::VARY, "Accept-Encoding".parse().expect("vary"));
     Ok(r)
 }

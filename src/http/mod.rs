@@ -73,7 +73,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/priorities", get(api::priorities))
         .route("/api/headlines", get(api::headlines))
         .route("/api/change", get(api::change))
-        .route("/api/layers/{layer}/download", get(downloads::layer_download))
+        .route(
+            "/api/layers/{layer}/download",
+            get(downloads::layer_download),
+        )
         .route("/api/scorecards/london", get(api::scorecard_london))
         .route("/api/scorecards/{layer}/{code}", get(api::scorecard))
         .route("/tiles/{file}", get(tiles::tilejson_doc))

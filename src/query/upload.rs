@@ -43,11 +43,20 @@ pub fn parse_zipped_shapefile(
             .filter(|n| n.to_ascii_lowercase().ends_with(ext) && !n.contains("__MACOSX"))
             .collect()
     };
-    let shp = match with_ext(".shp").as_slice() {
-        [one] => (*one).clone(),
-        [] => return Err(bad("the zip holds no .shp file; zip a polygon shapefile (.shp, .shx, .dbf and .prj)".into())),
-        many => return Err(bad(format!("the zip holds {} .shp files; upload one shapefile", many.len()))),
-    };
+    let shp =
+        match with_ext(".shp").as_slice() {
+            [one] => (*one).clone(),
+            [] => return Err(bad(
+                "the zip holds no .shp file; zip a polygon shapefile (.shp, .shx, .dbf and .prj)"
+                    .into(),
+            )),
+            many => {
+                return Err(bad(format!(
+                    "the zip holds {} .shp files; upload one shapefile",
+                    many.len()
+                )))
+            }
+        };
     let stem = &shp[..shp.len() - 4];
     let prj_name = names
         .iter()

@@ -148,7 +148,9 @@ enum Source {
 
 impl std::fmt::Debug for TileArchive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TileArchive").field("path", &self.path).finish()
+        f.debug_struct("TileArchive")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -179,7 +181,9 @@ impl TileArchive {
                 let db = rusqlite::Connection::open_with_flags(path, flags).map_err(sql)?;
                 let mut meta = Map::new();
                 {
-                    let mut q = db.prepare("SELECT name, value FROM metadata").map_err(sql)?;
+                    let mut q = db
+                        .prepare("SELECT name, value FROM metadata")
+                        .map_err(sql)?;
                     let rows = q
                         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                         .map_err(sql)?;

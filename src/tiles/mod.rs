@@ -9,9 +9,9 @@
 //! [`tileset`] says which layers a tileset carries; [`store`] ties sources, tilesets and the
 //! cache together.
 
+pub mod archive;
 pub mod cache;
 pub mod clip;
-pub mod archive;
 pub mod export;
 pub mod fields;
 pub mod grid;
