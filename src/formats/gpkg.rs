@@ -47,20 +47,11 @@ pub fn write(table: &LayerTable, path: &Path) -> Result<(), GpkgError> {
         )?;
     }
     let name = table.layer.id.as_str();
-    let ext = table.extent().unwrap_or_default();
+    // The extent is filled in from the R-tree once the features are in.
     tx.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, \
-         min_x, min_y, max_x, max_y, srs_id) VALUES (?1, 'features', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            name,
-            table.layer.title,
-            table.description(),
-            ext[0],
-            ext[1],
-            ext[2],
-            ext[3],
-            crs.epsg()
-        ],
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) \
+         VALUES (?1, 'features', ?2, ?3, ?4)",
+        params![name, table.layer.title, table.description(), crs.epsg()],
     )?;
     tx.execute(
         "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', 'MULTIPOLYGON', ?2, 0, 0)",
@@ -120,6 +111,15 @@ pub fn write(table: &LayerTable, path: &Path) -> Result<(), GpkgError> {
             }
         }
     }
+    let r = quote(&rtree);
+    tx.execute(
+        &format!(
+            "UPDATE gpkg_contents SET min_x = (SELECT MIN(minx) FROM {r}), \
+             min_y = (SELECT MIN(miny) FROM {r}), max_x = (SELECT MAX(maxx) FROM {r}), \
+             max_y = (SELECT MAX(maxy) FROM {r}) WHERE table_name = ?1"
+        ),
+        params![name],
+    )?;
     tx.execute_batch(&rtree_triggers(name))?;
     tx.execute(
         "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', \

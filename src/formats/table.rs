@@ -13,7 +13,7 @@ use crate::atlas::Atlas;
 use crate::geom::crs::bng_to_wgs84;
 use crate::indicator::{Aggregation, Indicator};
 use crate::layer::Layer;
-use geo::{BoundingRect, MapCoords, MultiPolygon};
+use geo::{MapCoords, MultiPolygon};
 use serde::Serialize;
 
 /// The coordinate reference system a download is written in.
@@ -150,22 +150,6 @@ impl<'a> LayerTable<'a> {
                 geo::coord! { x: x, y: y }
             }),
         }
-    }
-
-    /// Bounding box of the whole layer in the table's CRS (min x, min y, max x, max y).
-    pub fn extent(&self) -> Option<[f64; 4]> {
-        let mut out: Option<[f64; 4]> = None;
-        for i in 0..self.layer.areas.len() {
-            let Some(r) = self.geometry(i).bounding_rect() else {
-                continue;
-            };
-            let b = out.get_or_insert([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
-            b[0] = b[0].min(r.min().x);
-            b[1] = b[1].min(r.min().y);
-            b[2] = b[2].max(r.max().x);
-            b[3] = b[3].max(r.max().y);
-        }
-        out
     }
 
     /// Where the values come from, as one JSON document (for file metadata).
