@@ -64,6 +64,9 @@ enum Command {
         /// Folder of the web map served at `/` (default: the crate's web/ folder).
         #[arg(long = "web", env = "ATLAS_WEB")]
         web: Option<PathBuf>,
+        /// A prebuilt tile archive (.pmtiles or .mbtiles) to serve at /tiles/archive/….
+        #[arg(long = "tiles")]
+        tiles: Option<PathBuf>,
     },
     /// Write files: `export tiles DIR` writes z/x/y.mvt and metadata.json.
     Export {
@@ -122,8 +125,11 @@ enum ExportCommand {
     Tiles {
         #[command(flatten)]
         data: DataArgs,
-        /// Folder to write into (created if missing).
+        /// Folder (`--format dir`, created if missing) or file (mbtiles, pmtiles) to write.
         dir: PathBuf,
+        /// dir (z/x/y.mvt + metadata.json), mbtiles or pmtiles.
+        #[arg(long, default_value = "dir")]
+        format: String,
         /// Tileset: a layer id (boroughs, lsoa11, lsoa21, superzones) or atlas.
         #[arg(long, default_value = "atlas")]
         layer: String,
@@ -133,6 +139,22 @@ enum ExportCommand {
         /// Highest zoom to write (at most 14).
         #[arg(long, default_value_t = london_atlas::tiles::MAX_ZOOM)]
         maxzoom: u8,
+    },
+    /// A whole layer with every indicator, one row per area, on its original geometry
+    /// (a CSV also gets its `.fields.csv` companion: meaning and provenance of each field).
+    Layer {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Layer id (boroughs, lsoa11, lsoa21, wards, ...).
+        layer: String,
+        /// File to write.
+        out: PathBuf,
+        /// gpkg, fgb, geojson or csv.
+        #[arg(long, default_value = "gpkg")]
+        format: String,
+        /// 27700 (British National Grid, as published) or 4326 (WGS84).
+        #[arg(long, default_value = "27700")]
+        crs: String,
     },
 }
 
@@ -268,15 +290,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     layer,
                     minzoom,
                     maxzoom,
+                    format,
                 },
         } => {
+            use london_atlas::tiles::archive::{export_to, ArchiveFormat};
+            let format = ArchiveFormat::parse(&format)?;
             let atlas = Arc::new(load(&data)?);
             let store = TileStore::new(atlas);
             let t = store.tileset(&layer)?;
             let started = std::time::Instant::now();
-            let s = london_atlas::tiles::export::export(&store, t, &dir, minzoom, maxzoom)?;
+            let s = export_to(&store, t, format, &dir, minzoom, maxzoom)?;
             println!(
-                "wrote {} tiles ({} bytes, {} empty skipped) and metadata.json to {} in {:.1} s",
+                "wrote {} tiles ({} bytes, {} empty skipped) to {} in {:.1} s",
                 s.tiles,
                 s.bytes,
                 s.empty,
@@ -285,11 +310,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Export {
+            what:
+                ExportCommand::Layer {
+                    data,
+                    layer,
+                    out,
+                    format,
+                    crs,
+                },
+        } => {
+            use london_atlas::formats::download;
+            let format = download::Format::parse(&format)?;
+            let crs = download::parse_crs(&crs)?;
+            let atlas = load(&data)?;
+            let started = std::time::Instant::now();
+            let written = download::write_file(&atlas, &layer, format, crs, &out)?;
+            for path in written {
+                let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                println!("wrote {} ({bytes} bytes)", path.display());
+            }
+            println!("in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::Serve {
             data,
             addr,
             public_url,
             web,
+            tiles,
         } => {
             let atlas = load(&data)?;
             log_report(&atlas);
@@ -320,6 +369,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             });
             let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            if let Some(path) = tiles {
+                let archive =
+                    rt.block_on(london_atlas::tiles::archive::TileArchive::open(&path))?;
+                tracing::info!(archive = %path.display(), "serving the tile archive at /tiles/archive/");
+                state.archive = Some(Arc::new(archive));
+            }
             rt.block_on(serve(addr, state, |bound| {
                 tracing::info!("London Atlas listening on http://{bound}");
                 println!("London Atlas listening on http://{bound}");

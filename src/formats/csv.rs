@@ -105,6 +105,77 @@ pub fn scorecard(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// A whole layer as one row per area: code, name, borough, then every indicator (integers
+/// without a decimal point, empty where there is no value). No geometry.
+pub fn layer(table: &super::table::LayerTable) -> Result<Vec<u8>, csv::Error> {
+    use super::table::{FieldKind, TEXT_COLUMNS};
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = TEXT_COLUMNS
+        .iter()
+        .copied()
+        .chain(table.fields.iter().map(|f| f.id));
+    w.write_record(header)?;
+    for i in 0..table.layer.areas.len() {
+        let mut row: Vec<String> = table.text(i).iter().map(|t| t.to_string()).collect();
+        row.extend(
+            table
+                .fields
+                .iter()
+                .map(|f| match (table.value(i, f), f.kind) {
+                    (None, _) => String::new(),
+                    (Some(v), FieldKind::Integer) => (v as i64).to_string(),
+                    (Some(v), FieldKind::Real) => v.to_string(),
+                }),
+        );
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The companion of [`layer`]: one row per indicator field saying what it is (type, title,
+/// unit, period, how this layer's values were obtained) and where it comes from (source,
+/// publisher, licence, attribution, url).
+pub fn fields(table: &super::table::LayerTable) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "field",
+        "type",
+        "title",
+        "unit",
+        "period",
+        "method",
+        "source",
+        "source_title",
+        "publisher",
+        "licence",
+        "attribution",
+        "url",
+    ])?;
+    for f in &table.fields {
+        let kind = match f.kind {
+            super::table::FieldKind::Integer => "integer",
+            super::table::FieldKind::Real => "real",
+        };
+        w.write_record([
+            f.id,
+            kind,
+            f.title,
+            f.unit,
+            &f.period,
+            &f.method,
+            f.source,
+            f.source_title,
+            f.publisher,
+            f.licence,
+            f.attribution,
+            f.url,
+        ])?;
+    }
+    w.flush()?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// A value as CSV text: at most four decimals, no trailing zeros; empty when missing.
 pub fn number(v: Option<f64>) -> String {
     match v {

@@ -117,7 +117,14 @@ pub async fn query(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|e| rejection(e.status(), e.body_text()))?;
-    let polygon = parse_polygon(&body, MAX_VERTICES)?;
+    // A zipped shapefile (an uploaded boundary) or a GeoJSON polygon.
+    let polygon = if crate::query::upload::is_zip(&body) {
+        let body = body.clone();
+        let parse = move || crate::query::upload::parse_zipped_shapefile(&body, MAX_VERTICES);
+        blocking(parse, "shapefile upload").await??
+    } else {
+        parse_polygon(&body, MAX_VERTICES)?
+    };
     let atlas = s.atlas.clone();
     let work = move || atlas.query_polygon_within(&polygon, QUERY_BUDGET);
     let answer = blocking(work, "polygon query").await??;

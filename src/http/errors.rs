@@ -79,6 +79,19 @@ impl From<OgcError> for ApiError {
     }
 }
 
+impl From<crate::formats::download::DownloadError> for ApiError {
+    fn from(e: crate::formats::download::DownloadError) -> ApiError {
+        let status = if e.is_not_found() {
+            StatusCode::NOT_FOUND
+        } else if e.is_bad_request() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
 /// The body of every error answer.
 #[derive(serde::Serialize)]
 struct ErrorBody<'a> {

@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod cached;
+pub mod archive;
+pub mod downloads;
 pub mod errors;
 pub mod fonts;
 pub mod ogc;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub web_dir: PathBuf,
     /// Fixed JSON documents served with ETags (TileJSON, styles, lists, OGC API).
     pub docs: Arc<cached::DocCache>,
+    /// A prebuilt tile archive served at /tiles/archive/… (`serve --tiles FILE`).
+    pub archive: Option<Arc<crate::tiles::archive::TileArchive>>,
 }
 
 impl AppState {
@@ -50,6 +54,7 @@ impl AppState {
             tiles,
             web_dir: PathBuf::from(web::DEFAULT_WEB_DIR),
             docs: Arc::default(),
+            archive: None,
         }
     }
 }
@@ -61,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers(Any)
         .expose_headers([axum::http::header::ETAG, ogc::CONTENT_CRS]);
+    let archive_file = archive::file_route(&state);
     Router::new()
         .route("/api/health", get(api::health))
         .route("/api/layers", get(api::layers))
@@ -74,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/priorities", get(api::priorities))
         .route("/api/headlines", get(api::headlines))
         .route("/api/change", get(api::change))
+        .route(
+            "/api/layers/{layer}/download",
+            get(downloads::layer_download),
+        )
         .route("/api/scorecards/london", get(api::scorecard_london))
         .route("/api/scorecards/{layer}/{code}", get(api::scorecard))
         .route("/tiles/{file}", get(tiles::tilejson_doc))
@@ -94,6 +104,9 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
         .route("/fonts/{fontstack}/{file}", get(fonts::glyphs))
+        .route("/tiles/archive.json", get(archive::archive_tilejson))
+        .route("/tiles/archive/{z}/{x}/{file}", get(archive::archive_tile))
+        .merge(archive_file)
         .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

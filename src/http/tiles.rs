@@ -101,7 +101,7 @@ pub async fn style_doc(
     .await
 }
 
-fn parse_coord(raw: &str, name: &str) -> Result<u32, ApiError> {
+pub(crate) fn parse_coord(raw: &str, name: &str) -> Result<u32, ApiError> {
     raw.parse::<u32>().map_err(|_| {
         ApiError::bad_request(format!(
             "tile {name} must be a whole number of 0 or more, got \"{raw}\""

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod scorecard;
 pub mod search;
 pub mod select;
+pub mod upload;
 pub mod values;
 
 /// Bad input to a query. Every message is a sentence naming the problem, fit for a user.

@@ -80,6 +80,12 @@ pub fn parse_polygon(body: &[u8], max_vertices: usize) -> Result<MultiPolygon<f6
         });
     }
     let mp = polygonal_to_bng(&geometry.value, Coords::Wgs84).map_err(QueryError::BadGeometry)?;
+    check_polygon(mp)
+}
+
+/// Checks a query polygon already in British National Grid: inside the grid's domain, valid,
+/// with an area (for drawn polygons and uploaded boundaries alike).
+pub fn check_polygon(mp: MultiPolygon<f64>) -> Result<MultiPolygon<f64>, QueryError> {
     if let Some(r) = mp.bounding_rect() {
         // The grid's own domain: beyond it the transform (and the question) make no sense.
         if r.min().x < -100_000.0

@@ -8,10 +8,8 @@
 
 use super::grid::MAX_ZOOM;
 use super::store::TileStore;
-use super::tilejson::tilejson;
 use super::tileset::Tileset;
 use super::TileError;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -84,32 +82,7 @@ pub fn export(
             }
         }
     }
-    let tj = tilejson(store, t, "");
-    let b = tj
-        .bounds
-        .map(|b| [b.left, b.bottom, b.right, b.top])
-        .unwrap_or_default();
-    let c = tj
-        .center
-        .map(|c| (c.longitude, c.latitude))
-        .unwrap_or_default();
-    let inner = json!({
-        "vector_layers": tj.vector_layers,
-        "tilestats": tj.other.get("tilestats"),
-    });
-    let meta = json!({
-        "name": tj.name,
-        "description": tj.description,
-        "attribution": tj.attribution,
-        "version": 2,
-        "type": "overlay",
-        "format": "pbf",
-        "minzoom": min.to_string(),
-        "maxzoom": max.to_string(),
-        "bounds": format!("{},{},{},{}", b[0], b[1], b[2], b[3]),
-        "center": format!("{},{},{}", c.0, c.1, min.max(10).min(max)),
-        "json": inner.to_string(),
-    });
+    let meta = super::metadata::metadata(store, t, min, max);
     let text = serde_json::to_vec_pretty(&meta).unwrap_or_default();
     write(&dir.join("metadata.json"), &text)?;
     Ok(summary)

@@ -9,13 +9,17 @@
 //! [`tileset`] says which layers a tileset carries; [`store`] ties sources, tilesets and the
 //! cache together.
 
+pub mod archive;
 pub mod cache;
 pub mod clip;
 pub mod context;
 pub mod export;
 pub mod fields;
 pub mod grid;
+pub mod mbtiles;
+pub mod metadata;
 pub mod mvt;
+pub mod pmtiles;
 pub mod simplify;
 pub mod source;
 pub mod store;
