@@ -4,7 +4,8 @@
 //! file formats come from [`crate::formats`].
 
 use super::errors::{rejection, ApiError};
-use super::{blocking, AppState};
+use super::pool::{Cancel, CpuBudget};
+use super::{blocking, blocking_cancellable, AppState};
 use crate::formats;
 use crate::query::polygon::{parse_polygon, MAX_VERTICES};
 use crate::query::select::Filter;
@@ -18,7 +19,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
-/// Longest a polygon query may compute before it is refused (422) as too intricate.
+/// CPU time a polygon query may use before it is refused (422) as too intricate.
 pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -55,6 +56,11 @@ pub struct Health<'a> {
     pub status: &'static str,
     pub layers: BTreeMap<&'a str, usize>,
     pub load_seconds: f64,
+    /// Jobs waiting for the work pool, and running on it.
+    pub queued: usize,
+    pub running: usize,
+    /// 1 at start, +1 per successful reload.
+    pub data_version: u64,
 }
 
 pub async fn health(State(s): State<AppState>) -> Response {
@@ -64,10 +70,16 @@ pub async fn health(State(s): State<AppState>) -> Response {
         .iter()
         .map(|l| (l.id.as_str(), l.areas.len()))
         .collect();
+    let ops = super::ops::current();
+    let work = ops.pool.stats();
     let health = Health {
-        status: "ok",
+        // Alive either way; "degraded" while heavy work is refused (see /api/ready).
+        status: if work.saturated() { "degraded" } else { "ok" },
         layers,
         load_seconds: s.atlas.report.seconds,
+        queued: work.queued,
+        running: work.running,
+        data_version: ops.data_version.load(std::sync::atomic::Ordering::SeqCst),
     };
     Json(health).into_response()
 }
@@ -92,10 +104,17 @@ pub async fn query(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|e| rejection(e.status(), e.body_text()))?;
-    let polygon = parse_polygon(&body, MAX_VERTICES)?;
     let atlas = s.atlas.clone();
-    let work = move || atlas.query_polygon_within(&polygon, QUERY_BUDGET);
-    let answer = blocking(work, "polygon query").await??;
+    // Parsing and the validity check (a second at 20,000 vertices) run on the pool too; the
+    // budget is the worker's CPU time, and the work stops when the client goes away.
+    let work = move |cancel: &Cancel| {
+        let budget = CpuBudget::start(QUERY_BUDGET);
+        let polygon = parse_polygon(&body, MAX_VERTICES)?;
+        atlas.query_polygon_while(&polygon, QUERY_BUDGET, &|| {
+            budget.left() && !cancel.is_cancelled()
+        })
+    };
+    let answer = blocking_cancellable(work, "polygon query").await??;
     Ok(Json(answer).into_response())
 }
 

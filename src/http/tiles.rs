@@ -9,7 +9,7 @@
 //! fault -> 500.
 
 use super::errors::ApiError;
-use super::{blocking, AppState};
+use super::{blocking_light, AppState};
 use crate::tiles::{style, tilejson, EncodedTile, Fields, TileError, TileId};
 use axum::body::Body;
 use axum::extract::Query;
@@ -20,7 +20,7 @@ use axum::Json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Cache lifetime announced for tiles, TileJSON and styles.
+/// Cache lifetime announced for tiles (and TileJSON and styles under `--public-url`).
 pub const CACHE_CONTROL: &str = "public, max-age=3600";
 /// MVT media type (vector-tile-spec 2.1).
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -56,6 +56,26 @@ fn with_cache_headers(mut r: Response) -> Response {
     r
 }
 
+/// Cache policy of documents that carry absolute URLs (TileJSON, styles). Built from
+/// `--public-url` they are the same for every client and cacheable; built from the request's
+/// Host header (untrusted: anyone can send any Host) they are `private, no-store` with
+/// `Vary: Host`, so no shared cache can keep one client's hostile Host for others.
+pub const HOST_DERIVED_CACHE_CONTROL: &str = "private, no-store";
+
+fn with_url_cache_headers(state: &AppState, r: Response) -> Response {
+    if state.public_url.is_some() {
+        return with_cache_headers(r);
+    }
+    let mut r = r;
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(HOST_DERIVED_CACHE_CONTROL),
+    );
+    r.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Host"));
+    r
+}
+
 /// `GET /tiles/{tileset}.json`
 pub async fn tilejson_doc(
     State(s): State<AppState>,
@@ -70,8 +90,8 @@ pub async fn tilejson_doc(
     let t = s.tiles.tileset(name)?;
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
-    let tj = blocking(move || tilejson::tilejson(&store, t, &base), "TileJSON").await?;
-    Ok(with_cache_headers(Json(tj).into_response()))
+    let tj = blocking_light(move || tilejson::tilejson(&store, t, &base), "TileJSON").await?;
+    Ok(with_url_cache_headers(&s, Json(tj).into_response()))
 }
 
 /// `GET /styles/{indicator}.json`
@@ -88,8 +108,8 @@ pub async fn style_doc(
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
     let id = id.to_string();
-    let doc = blocking(move || style::style(&store, &id, &base), "style").await??;
-    Ok(with_cache_headers(Json(doc).into_response()))
+    let doc = blocking_light(move || style::style(&store, &id, &base), "style").await??;
+    Ok(with_url_cache_headers(&s, Json(doc).into_response()))
 }
 
 fn parse_coord(raw: &str, name: &str) -> Result<u32, ApiError> {
@@ -132,7 +152,7 @@ pub async fn tile(
         Some(hit) => hit,
         None => {
             let store = s.tiles.clone();
-            blocking(move || store.build(t, &fields, id), "tile").await??
+            blocking_light(move || store.build(t, &fields, id), "tile").await??
         }
     };
     Ok(respond(got, &headers))

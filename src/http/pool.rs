@@ -1,0 +1,322 @@
+//! Bounded work: CPU-heavy request work (polygon queries, selections, downloads, tile builds)
+//! runs on a fixed set of worker threads, never on the async workers that answer cached
+//! tiles, points and health. At most `workers` heavy jobs run at once (sized to the CPUs) and
+//! at most `queue` wait; one more thread is kept for light jobs (tile builds, TileJSON,
+//! styles) so they never wait behind heavy ones. A job that cannot be queued is refused at
+//! once with 503 and `Retry-After` ([`RETRY_AFTER_SECONDS`]). The threads run at a lower
+//! scheduling priority (nice 10) so the async workers keep their latency under load.
+//!
+//! Each job gets a [`Cancel`]: it is raised when the request's future is dropped (the client
+//! went away, the request timed out, the server stopped); a job still queued is then skipped
+//! and a running one can stop at its next check.
+//!
+//! Failure modes: saturated → [`ApiError`] 503; a job that panics → 500 naming the work.
+
+use super::errors::ApiError;
+use axum::http::StatusCode;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Seconds a refused client is told to wait before trying again.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
+
+/// How much work may run and wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolLimits {
+    /// Heavy jobs running at once.
+    pub workers: usize,
+    /// Jobs waiting (per lane) before new ones are refused.
+    pub queue: usize,
+}
+
+impl Default for PoolLimits {
+    /// One heavy job per CPU; a queue of four per CPU.
+    fn default() -> PoolLimits {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PoolLimits {
+            workers: cpus,
+            queue: 4 * cpus,
+        }
+    }
+}
+
+/// Which lane a job waits in: light jobs are taken first and have a thread of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Heavy,
+    Light,
+}
+
+/// Raised when the request that asked for a job has gone; checked by long work.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Raises its [`Cancel`] when dropped (with the request's future).
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Queues {
+    heavy: VecDeque<Job>,
+    light: VecDeque<Job>,
+    running_heavy: usize,
+    running: usize,
+    closed: bool,
+}
+
+struct Inner {
+    limits: PoolLimits,
+    queues: Mutex<Queues>,
+    ready: Condvar,
+    rejected: AtomicU64,
+    completed: AtomicU64,
+    cancelled: AtomicU64,
+}
+
+/// A snapshot of the pool for `/metrics` and readiness.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub workers: usize,
+    pub queue_limit: usize,
+    pub queued: usize,
+    pub running: usize,
+    pub rejected: u64,
+    pub completed: u64,
+    pub cancelled: u64,
+}
+
+impl PoolStats {
+    /// True when a new heavy job would be refused or wait behind a full set of workers.
+    pub fn saturated(&self) -> bool {
+        self.queued >= self.queue_limit
+    }
+}
+
+/// The worker threads and their queues. Dropping the pool lets the threads finish the jobs
+/// already queued and end.
+pub struct WorkPool {
+    inner: Arc<Inner>,
+}
+
+impl WorkPool {
+    pub fn new(limits: PoolLimits) -> WorkPool {
+        let limits = PoolLimits {
+            workers: limits.workers.max(1),
+            queue: limits.queue,
+        };
+        let inner = Arc::new(Inner {
+            limits,
+            queues: Mutex::new(Queues::default()),
+            ready: Condvar::new(),
+            rejected: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+        });
+        for k in 0..=limits.workers {
+            let inner = inner.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("atlas-work-{k}"))
+                .spawn(move || work_loop(&inner));
+            if let Err(e) = spawned {
+                tracing::error!("cannot start a work thread: {e}");
+            }
+        }
+        WorkPool { inner }
+    }
+
+    pub fn limits(&self) -> PoolLimits {
+        self.inner.limits
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let q = self.lock();
+        PoolStats {
+            workers: self.inner.limits.workers,
+            queue_limit: self.inner.limits.queue,
+            queued: q.heavy.len() + q.light.len(),
+            running: q.running,
+            rejected: self.inner.rejected.load(Ordering::Relaxed),
+            completed: self.inner.completed.load(Ordering::Relaxed),
+            cancelled: self.inner.cancelled.load(Ordering::Relaxed),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.inner.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues a job, or refuses it when its lane's queue is full.
+    fn submit(&self, lane: Lane, job: Job) -> bool {
+        let mut q = self.lock();
+        let queue = match lane {
+            Lane::Heavy => &mut q.heavy,
+            Lane::Light => &mut q.light,
+        };
+        if queue.len() >= self.inner.limits.queue {
+            self.inner.rejected.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        queue.push_back(job);
+        drop(q);
+        self.inner.ready.notify_all();
+        true
+    }
+
+    /// Runs `work` on the pool and waits for its answer. `what` names the work in errors.
+    /// Dropping the returned future raises the job's [`Cancel`].
+    pub async fn run<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        what: &str,
+        work: impl FnOnce(&Cancel) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let cancel = Cancel::new();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job_cancel = cancel.clone();
+        let inner = self.inner.clone();
+        let job: Job = Box::new(move || {
+            if job_cancel.is_cancelled() {
+                inner.cancelled.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&job_cancel)));
+            if job_cancel.is_cancelled() {
+                inner.cancelled.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = tx.send(out);
+        });
+        if !self.submit(lane, job) {
+            return Err(saturated(what));
+        }
+        let _guard = CancelOnDrop(cancel);
+        match rx.await {
+            Ok(Ok(v)) => Ok(v),
+            _ => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the {what} failed"),
+            )),
+        }
+    }
+}
+
+impl Drop for WorkPool {
+    fn drop(&mut self) {
+        self.lock().closed = true;
+        self.inner.ready.notify_all();
+    }
+}
+
+/// The 503 sentence of a full pool (the `Retry-After` header is added by the server).
+pub fn saturated(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "the server is busy with other heavy requests and cannot start this {what} now; \
+             try again in {RETRY_AFTER_SECONDS} s"
+        ),
+    )
+}
+
+fn work_loop(inner: &Inner) {
+    lower_priority();
+    loop {
+        let (job, lane) = {
+            let mut q = inner.queues.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                if let Some(j) = q.light.pop_front() {
+                    q.running += 1;
+                    break (j, Lane::Light);
+                }
+                if q.running_heavy < inner.limits.workers {
+                    if let Some(j) = q.heavy.pop_front() {
+                        q.running_heavy += 1;
+                        q.running += 1;
+                        break (j, Lane::Heavy);
+                    }
+                }
+                if q.closed && q.light.is_empty() && q.heavy.is_empty() {
+                    return;
+                }
+                q = inner.ready.wait(q).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        job();
+        inner.completed.fetch_add(1, Ordering::Relaxed);
+        let mut q = inner.queues.lock().unwrap_or_else(|p| p.into_inner());
+        q.running -= 1;
+        if lane == Lane::Heavy {
+            q.running_heavy -= 1;
+        }
+        drop(q);
+        inner.ready.notify_all();
+    }
+}
+
+/// Nice 10 for the calling thread (Linux applies `setpriority` per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; who = 0 is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+/// CPU time the calling thread has used (Linux: `CLOCK_THREAD_CPUTIME_ID`; elsewhere wall
+/// time since the first call), for budgets of CPU work rather than of waiting.
+pub fn thread_cpu_time() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes one timespec we own.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            return Duration::new(t.tv_sec as u64, t.tv_nsec as u32);
+        }
+    }
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
+}
+
+/// A budget of the calling thread's CPU time, started now.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuBudget {
+    until: Duration,
+}
+
+impl CpuBudget {
+    pub fn start(budget: Duration) -> CpuBudget {
+        CpuBudget {
+            until: thread_cpu_time() + budget,
+        }
+    }
+
+    /// True while the thread has used less than the budget.
+    pub fn left(&self) -> bool {
+        thread_cpu_time() < self.until
+    }
+}
