@@ -225,7 +225,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+        .map_or_else(|| "unmatched".to_string(), |m| route_label(m.as_str()));
     ops.in_flight.inc();
     let mut response = next.run(req).await;
     ops.in_flight.dec();
@@ -257,6 +257,21 @@ pub async fn observe(req: Request, next: Next) -> Response {
         seconds * 1e3
     );
     response
+}
+
+/// A route template as a label: `/api/areas/{layer}/{code}` → `/api/areas/:layer/:code`
+/// (braces inside label values trip some Prometheus text parsers).
+fn route_label(template: &str) -> String {
+    template
+        .split('/')
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!(":{name}"),
+                None => seg.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `GET /metrics`: Prometheus text.
