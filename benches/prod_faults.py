@@ -328,12 +328,23 @@ def reload():
             stats = {"n": 0, "errors": 0, "lat": []}
 
             async def go():
-                until = time.time() + max(DURATION, 20)
+                # Load runs until 3 s after the new data is in place (at most 180 s).
+                until = time.time() + 180
                 load = [asyncio.create_task(client_loop(srv.port, paths, until, stats))
                         for _ in range(50)]
                 await asyncio.sleep(2)
                 srv.proc.send_signal(signal.SIGHUP)
-                await asyncio.gather(*load)
+                t = time.time()
+                while time.time() < until:
+                    await asyncio.sleep(0.5)
+                    health = await asyncio.to_thread(fetch, srv.port, "/api/health")
+                    if json.loads(health)["data_version"] == 2:
+                        print(f"reload: new data in place {time.time() - t:.1f} s after SIGHUP")
+                        break
+                await asyncio.sleep(3)
+                for task in load:
+                    task.cancel()
+                await asyncio.gather(*load, return_exceptions=True)
             asyncio.run(go())
             values = json.loads(fetch(srv.port, "/api/values?layer=lsoa11&indicator=violence_2019"))
             seen = next(a["value"] for a in values["areas"] if a["code"] == AREA)
@@ -342,6 +353,8 @@ def reload():
             print(f"reload: SIGHUP under 50 connections: {stats['n']} requests, errors "
                   f"{stats['errors']}; {AREA} violence_2019 {before} -> {seen} "
                   f"(file says {new_value}), data_version {version}, process alive {alive}")
+            if stats["errors"]:
+                print("  first errors:", stats.get("why", [])[:5])
             return stats["errors"] == 0 and float(seen) == float(new_value) and alive
         finally:
             srv.stop()

@@ -27,7 +27,7 @@ pub const RETRY_AFTER_SECONDS: u64 = 2;
 pub struct PoolLimits {
     /// Heavy jobs running at once.
     pub workers: usize,
-    /// Jobs waiting (per lane) before new ones are refused.
+    /// Heavy jobs waiting before new ones are refused (light ones: [`PoolLimits::light_queue`]).
     pub queue: usize,
 }
 
@@ -39,6 +39,14 @@ impl Default for PoolLimits {
             workers: cpus,
             queue: 4 * cpus,
         }
+    }
+}
+
+impl PoolLimits {
+    /// Light jobs allowed to wait: short work (a tile build), so many more than heavy ones —
+    /// after a reload every client asks for cold tiles at once.
+    pub fn light_queue(&self) -> usize {
+        (self.queue * 8).max(256)
     }
 }
 
@@ -102,6 +110,8 @@ pub struct PoolStats {
     pub workers: usize,
     pub queue_limit: usize,
     pub queued: usize,
+    /// Heavy jobs among those waiting.
+    pub queued_heavy: usize,
     pub running: usize,
     pub rejected: u64,
     pub completed: u64,
@@ -111,7 +121,7 @@ pub struct PoolStats {
 impl PoolStats {
     /// True when a new heavy job would be refused or wait behind a full set of workers.
     pub fn saturated(&self) -> bool {
-        self.queued >= self.queue_limit
+        self.queued_heavy >= self.queue_limit
     }
 }
 
@@ -157,6 +167,7 @@ impl WorkPool {
             workers: self.inner.limits.workers,
             queue_limit: self.inner.limits.queue,
             queued: q.heavy.len() + q.light.len(),
+            queued_heavy: q.heavy.len(),
             running: q.running,
             rejected: self.inner.rejected.load(Ordering::Relaxed),
             completed: self.inner.completed.load(Ordering::Relaxed),
@@ -171,11 +182,11 @@ impl WorkPool {
     /// Queues a job, or refuses it when its lane's queue is full.
     fn submit(&self, lane: Lane, job: Job) -> bool {
         let mut q = self.lock();
-        let queue = match lane {
-            Lane::Heavy => &mut q.heavy,
-            Lane::Light => &mut q.light,
+        let (queue, limit) = match lane {
+            Lane::Heavy => (&mut q.heavy, self.inner.limits.queue),
+            Lane::Light => (&mut q.light, self.inner.limits.light_queue()),
         };
-        if queue.len() >= self.inner.limits.queue {
+        if queue.len() >= limit {
             self.inner.rejected.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -318,5 +329,110 @@ impl CpuBudget {
     /// True while the thread has used less than the budget.
     pub fn left(&self) -> bool {
         thread_cpu_time() < self.until
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A heavy job that holds its worker until `release` is dropped or sent to.
+    fn hold(
+        pool: &Arc<WorkPool>,
+    ) -> (
+        tokio::task::JoinHandle<Result<(), ApiError>>,
+        mpsc::Sender<()>,
+    ) {
+        let (tx, rx) = mpsc::channel::<()>();
+        let p = pool.clone();
+        let h = tokio::spawn(async move {
+            p.run(Lane::Heavy, "held job", move |_| {
+                let _ = rx.recv();
+            })
+            .await
+        });
+        (h, tx)
+    }
+
+    async fn until(mut check: impl FnMut() -> bool) {
+        while !check() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_with_503_and_light_work_still_runs() {
+        let pool = Arc::new(WorkPool::new(PoolLimits {
+            workers: 1,
+            queue: 1,
+        }));
+        let (running, release_running) = hold(&pool);
+        until(|| pool.stats().running == 1).await;
+        let (waiting, release_waiting) = hold(&pool);
+        until(|| pool.stats().queued == 1).await;
+        let refused = pool
+            .run(Lane::Heavy, "third job", |_| 3)
+            .await
+            .expect_err("the queue is full");
+        assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(refused.message.contains("third job"), "{}", refused.message);
+        assert!(pool.stats().saturated());
+        // The light lane has a thread of its own: it answers while heavy work holds the pool.
+        assert_eq!(
+            pool.run(Lane::Light, "tile", |_| 7).await.expect("light"),
+            7
+        );
+        drop(release_running);
+        drop(release_waiting);
+        running.await.expect("task").expect("ran");
+        waiting.await.expect("task").expect("ran");
+        assert_eq!(pool.stats().rejected, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_whose_client_left_is_cancelled_or_skipped() {
+        let pool = Arc::new(WorkPool::new(PoolLimits {
+            workers: 1,
+            queue: 4,
+        }));
+        let (running, release) = hold(&pool);
+        until(|| pool.stats().running == 1).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let p = pool.clone();
+        let queued = tokio::spawn(async move {
+            p.run(Lane::Heavy, "queued job", move |_| {
+                r.store(true, Ordering::SeqCst)
+            })
+            .await
+        });
+        until(|| pool.stats().queued == 1).await;
+        queued.abort(); // the client goes away while its job waits
+        let _ = queued.await;
+        drop(release);
+        running.await.expect("task").expect("ran");
+        until(|| pool.stats().queued == 0 && pool.stats().running == 0).await;
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "a job nobody waits for is skipped"
+        );
+        assert_eq!(pool.stats().cancelled, 1);
+        // A running job sees its Cancel raised when its future is dropped.
+        let seen = Arc::new(AtomicBool::new(false));
+        let s = seen.clone();
+        let p = pool.clone();
+        let long = tokio::spawn(async move {
+            p.run(Lane::Heavy, "long job", move |c| {
+                while !c.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                s.store(true, Ordering::SeqCst);
+            })
+            .await
+        });
+        until(|| pool.stats().running == 1).await;
+        long.abort();
+        until(|| seen.load(Ordering::SeqCst)).await;
     }
 }
