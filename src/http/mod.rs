@@ -114,13 +114,18 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 /// [`blocking`] for long work that checks the [`pool::Cancel`] it is given (raised when the
-/// client goes away) and stops early.
-pub(crate) async fn blocking_cancellable<T: Send + 'static>(
+/// client goes away) and gives up once the work has run for `limit` (`Ok(None)`):
+/// the request is answered and the work, if it does not stop at its next check (one long
+/// geometry operation), is left to finish on a thread the pool has already replaced.
+pub(crate) async fn blocking_within<T: Send + 'static>(
     work: impl FnOnce(&pool::Cancel) -> T + Send + 'static,
+    limit: std::time::Duration,
     what: &str,
-) -> Result<T, ApiError> {
+) -> Result<Option<T>, ApiError> {
     let pool = ops::current();
-    pool.pool.run(pool::Lane::Heavy, what, work).await
+    pool.pool
+        .run_within(pool::Lane::Heavy, what, limit, work)
+        .await
 }
 
 /// [`blocking`] for short work that must not wait behind heavy requests (tile builds,

@@ -133,6 +133,11 @@ impl Ops {
             gauge(p.queue_limit),
         );
         r.register(
+            "work_abandoned",
+            "Jobs left running after their requests gave up (threads replaced)",
+            gauge(p.abandoned),
+        );
+        r.register(
             "work_rejected",
             "Jobs refused with 503 because the queue was full",
             ConstCounter::new(p.rejected),

@@ -75,16 +75,62 @@ impl Cancel {
     }
 }
 
-/// Raises its [`Cancel`] when dropped (with the request's future).
-struct CancelOnDrop(Cancel);
+const RUNNING: u8 = 1;
+const DONE: u8 = 2;
+const ABANDONED: u8 = 3;
 
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.cancel();
+/// Where a job is (queued, running, done, abandoned); changed only under the queue lock.
+#[derive(Default)]
+struct Ticket(std::sync::atomic::AtomicU8);
+
+impl Ticket {
+    fn get(&self) -> u8 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn set(&self, state: u8) {
+        self.0.store(state, Ordering::SeqCst);
     }
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+struct Job {
+    work: Box<dyn FnOnce() + Send>,
+    ticket: Arc<Ticket>,
+}
+
+/// Dropped with the request's future: raises the job's [`Cancel`] and, if the job is still
+/// running and its answer was not taken, abandons it: its slot goes to a new thread (at most
+/// `workers` abandoned jobs at once, so CPU stays bounded) and its thread ends when the work
+/// returns. One exact geometry operation cannot be interrupted; this is how it is left behind.
+struct Abandon {
+    inner: Arc<Inner>,
+    ticket: Arc<Ticket>,
+    lane: Lane,
+    cancel: Cancel,
+    answered: bool,
+}
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        if self.answered {
+            return;
+        }
+        let mut q = self.inner.lock();
+        if self.ticket.get() != RUNNING || q.abandoned >= self.inner.limits.workers {
+            return;
+        }
+        self.ticket.set(ABANDONED);
+        q.abandoned += 1;
+        q.running -= 1;
+        if self.lane == Lane::Heavy {
+            q.running_heavy -= 1;
+        }
+        drop(q);
+        spawn_worker(self.inner.clone(), "atlas-work-spare");
+        self.inner.ready.notify_all();
+    }
+}
 
 #[derive(Default)]
 struct Queues {
@@ -92,6 +138,8 @@ struct Queues {
     light: VecDeque<Job>,
     running_heavy: usize,
     running: usize,
+    /// Jobs left running by requests that gave up on them.
+    abandoned: usize,
     closed: bool,
 }
 
@@ -113,6 +161,8 @@ pub struct PoolStats {
     /// Heavy jobs among those waiting.
     pub queued_heavy: usize,
     pub running: usize,
+    /// Jobs still running that their requests gave up on (their threads were replaced).
+    pub abandoned: usize,
     pub rejected: u64,
     pub completed: u64,
     pub cancelled: u64,
@@ -145,14 +195,8 @@ impl WorkPool {
             completed: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
         });
-        for k in 0..=limits.workers {
-            let inner = inner.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("atlas-work-{k}"))
-                .spawn(move || work_loop(&inner));
-            if let Err(e) = spawned {
-                tracing::error!("cannot start a work thread: {e}");
-            }
+        for _ in 0..=limits.workers {
+            spawn_worker(inner.clone(), "atlas-work");
         }
         WorkPool { inner }
     }
@@ -169,6 +213,7 @@ impl WorkPool {
             queued: q.heavy.len() + q.light.len(),
             queued_heavy: q.heavy.len(),
             running: q.running,
+            abandoned: q.abandoned,
             rejected: self.inner.rejected.load(Ordering::Relaxed),
             completed: self.inner.completed.load(Ordering::Relaxed),
             cancelled: self.inner.cancelled.load(Ordering::Relaxed),
@@ -176,7 +221,7 @@ impl WorkPool {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
-        self.inner.queues.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock()
     }
 
     /// Queues a job, or refuses it when its lane's queue is full.
@@ -197,38 +242,84 @@ impl WorkPool {
     }
 
     /// Runs `work` on the pool and waits for its answer. `what` names the work in errors.
-    /// Dropping the returned future raises the job's [`Cancel`].
+    /// Dropping the returned future raises the job's [`Cancel`] (and abandons it if running).
     pub async fn run<T: Send + 'static>(
         &self,
         lane: Lane,
         what: &str,
         work: impl FnOnce(&Cancel) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
+        let out = self.run_inner(lane, what, None, work).await?;
+        out.ok_or_else(|| failed(what))
+    }
+
+    /// [`WorkPool::run`] that gives up once the job has *run* (not waited) for `limit`:
+    /// `Ok(None)`, the job abandoned (see [`Abandon`]).
+    pub async fn run_within<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        what: &str,
+        limit: Duration,
+        work: impl FnOnce(&Cancel) -> T + Send + 'static,
+    ) -> Result<Option<T>, ApiError> {
+        self.run_inner(lane, what, Some(limit), work).await
+    }
+
+    async fn run_inner<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        what: &str,
+        limit: Option<Duration>,
+        work: impl FnOnce(&Cancel) -> T + Send + 'static,
+    ) -> Result<Option<T>, ApiError> {
         let cancel = Cancel::new();
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
         let job_cancel = cancel.clone();
         let inner = self.inner.clone();
-        let job: Job = Box::new(move || {
-            if job_cancel.is_cancelled() {
-                inner.cancelled.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&job_cancel)));
-            if job_cancel.is_cancelled() {
-                inner.cancelled.fetch_add(1, Ordering::Relaxed);
-            }
-            let _ = tx.send(out);
-        });
+        let ticket = Arc::new(Ticket::default());
+        let job = Job {
+            work: Box::new(move || {
+                if job_cancel.is_cancelled() {
+                    inner.cancelled.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                let _ = started_tx.send(());
+                let out =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&job_cancel)));
+                if job_cancel.is_cancelled() {
+                    inner.cancelled.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = tx.send(out);
+            }),
+            ticket: ticket.clone(),
+        };
         if !self.submit(lane, job) {
             return Err(saturated(what));
         }
-        let _guard = CancelOnDrop(cancel);
-        match rx.await {
-            Ok(Ok(v)) => Ok(v),
-            _ => Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the {what} failed"),
-            )),
+        let mut guard = Abandon {
+            inner: self.inner.clone(),
+            ticket,
+            lane,
+            cancel,
+            answered: false,
+        };
+        let out = match limit {
+            None => rx.await,
+            Some(limit) => {
+                if started_rx.await.is_err() {
+                    return Err(failed(what));
+                }
+                match tokio::time::timeout(limit, rx).await {
+                    Ok(out) => out,
+                    Err(_) => return Ok(None), // the guard abandons the job
+                }
+            }
+        };
+        guard.answered = true;
+        match out {
+            Ok(Ok(v)) => Ok(Some(v)),
+            _ => Err(failed(what)),
         }
     }
 }
@@ -238,6 +329,13 @@ impl Drop for WorkPool {
         self.lock().closed = true;
         self.inner.ready.notify_all();
     }
+}
+
+fn failed(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the {what} failed"),
+    )
 }
 
 /// The 503 sentence of a full pool (the `Retry-After` header is added by the server).
@@ -251,6 +349,21 @@ pub fn saturated(what: &str) -> ApiError {
     )
 }
 
+fn spawn_worker(inner: Arc<Inner>, name: &str) {
+    let spawned = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || work_loop(&inner));
+    if let Err(e) = spawned {
+        tracing::error!("cannot start a work thread: {e}");
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 fn work_loop(inner: &Inner) {
     lower_priority();
     loop {
@@ -259,12 +372,14 @@ fn work_loop(inner: &Inner) {
             loop {
                 if let Some(j) = q.light.pop_front() {
                     q.running += 1;
+                    j.ticket.set(RUNNING);
                     break (j, Lane::Light);
                 }
                 if q.running_heavy < inner.limits.workers {
                     if let Some(j) = q.heavy.pop_front() {
                         q.running_heavy += 1;
                         q.running += 1;
+                        j.ticket.set(RUNNING);
                         break (j, Lane::Heavy);
                     }
                 }
@@ -274,9 +389,18 @@ fn work_loop(inner: &Inner) {
                 q = inner.ready.wait(q).unwrap_or_else(|p| p.into_inner());
             }
         };
-        job();
+        let Job { work, ticket } = job;
+        work();
         inner.completed.fetch_add(1, Ordering::Relaxed);
-        let mut q = inner.queues.lock().unwrap_or_else(|p| p.into_inner());
+        let mut q = inner.lock();
+        if ticket.get() == ABANDONED {
+            // A spare thread took this one's place when the job was abandoned.
+            q.abandoned -= 1;
+            drop(q);
+            inner.ready.notify_all();
+            return;
+        }
+        ticket.set(DONE);
         q.running -= 1;
         if lane == Lane::Heavy {
             q.running_heavy -= 1;
@@ -388,6 +512,38 @@ mod tests {
         running.await.expect("task").expect("ran");
         waiting.await.expect("task").expect("ran");
         assert_eq!(pool.stats().rejected, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_runs_too_long_is_abandoned_and_its_slot_reused() {
+        let pool = Arc::new(WorkPool::new(PoolLimits {
+            workers: 1,
+            queue: 1,
+        }));
+        // Work that ignores its Cancel (as one exact intersection does) until released.
+        let (release, stuck) = mpsc::channel::<()>();
+        let out = pool
+            .run_within(
+                Lane::Heavy,
+                "stuck job",
+                Duration::from_millis(50),
+                move |_| {
+                    let _ = stuck.recv();
+                },
+            )
+            .await
+            .expect("not refused");
+        assert!(out.is_none(), "given up on");
+        assert_eq!(pool.stats().abandoned, 1);
+        assert_eq!(pool.stats().running, 0);
+        // The one heavy slot is free again while the stuck thread still runs.
+        let got = pool
+            .run_within(Lane::Heavy, "next job", Duration::from_secs(600), |_| 5)
+            .await
+            .expect("ran");
+        assert_eq!(got, Some(5));
+        drop(release);
+        until(|| pool.stats().abandoned == 0).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
