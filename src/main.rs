@@ -3,12 +3,15 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use london_atlas::http::{serve, AppState};
+use london_atlas::http::pool::PoolLimits;
+use london_atlas::http::server::{serve_with, Reload, ServeOptions};
+use london_atlas::http::AppState;
 use london_atlas::tiles::{TileStore, Tileset};
 use london_atlas::{Atlas, Manifest, Options};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +52,67 @@ struct FolderArgs {
     manifest: Option<PathBuf>,
 }
 
+/// The service's limits (README `## Operating`); defaults suit a small machine.
+#[derive(Args, Clone)]
+struct LimitArgs {
+    /// Heavy requests (polygons, selections, downloads) computed at once [default: CPUs].
+    #[arg(long, env = "ATLAS_WORKERS")]
+    workers: Option<usize>,
+    /// Heavy requests allowed to wait before new ones get 503 [default: 4 x CPUs].
+    #[arg(long, env = "ATLAS_QUEUE")]
+    queue: Option<usize>,
+    /// Seconds to receive a request head (also closes idle keep-alive connections).
+    #[arg(long, env = "ATLAS_HEADER_TIMEOUT", default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds to wait for each part of a request body.
+    #[arg(long, env = "ATLAS_BODY_TIMEOUT", default_value_t = 10.0)]
+    body_timeout: f64,
+    /// Seconds to answer one request before giving up with 503.
+    #[arg(long, env = "ATLAS_REQUEST_TIMEOUT", default_value_t = 60.0)]
+    request_timeout: f64,
+    /// Connections open at once (keep it below the file-descriptor limit, `ulimit -n`).
+    #[arg(long, env = "ATLAS_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// Largest request head (request line and headers), bytes.
+    #[arg(long, env = "ATLAS_MAX_HEADER_BYTES", default_value_t = 16384)]
+    max_header_bytes: usize,
+    /// Seconds open requests may finish after SIGTERM (a second SIGTERM exits at once).
+    #[arg(long, env = "ATLAS_DRAIN", default_value_t = 10.0)]
+    drain: f64,
+}
+
+impl LimitArgs {
+    fn options(&self) -> anyhow::Result<ServeOptions> {
+        let secs = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .with_context(|| format!("--{name} must be a positive number of seconds, got {v}"))
+        };
+        let mut pool = PoolLimits::default();
+        if let Some(w) = self.workers {
+            anyhow::ensure!(w > 0, "--workers must be at least 1");
+            pool.workers = w;
+        }
+        if let Some(q) = self.queue {
+            pool.queue = q;
+        }
+        anyhow::ensure!(
+            self.max_connections > 0,
+            "--max-connections must be at least 1"
+        );
+        Ok(ServeOptions {
+            pool,
+            header_timeout: secs("header-timeout", self.header_timeout)?,
+            body_timeout: secs("body-timeout", self.body_timeout)?,
+            request_timeout: secs("request-timeout", self.request_timeout)?,
+            max_connections: self.max_connections,
+            max_header_bytes: self.max_header_bytes,
+            drain: secs("drain", self.drain)?,
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Load the data and serve the API, tiles and web map.
@@ -67,6 +131,8 @@ enum Command {
         /// A prebuilt tile archive (.pmtiles or .mbtiles) to serve at /tiles/archive/….
         #[arg(long = "tiles")]
         tiles: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Write files: `export tiles DIR` writes z/x/y.mvt and metadata.json.
     Export {
@@ -339,7 +405,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             web,
             tiles,
+            limits,
         } => {
+            let options = limits.options()?;
             let atlas = load(&data)?;
             log_report(&atlas);
             let mut state = AppState {
@@ -375,11 +443,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::info!(archive = %path.display(), "serving the tile archive at /tiles/archive/");
                 state.archive = Some(Arc::new(archive));
             }
-            rt.block_on(serve(addr, state, |bound| {
-                tracing::info!("London Atlas listening on http://{bound}");
-                println!("London Atlas listening on http://{bound}");
-            }))
-            .with_context(|| format!("cannot serve on {addr}"))
+            // SIGHUP reads the manifest and data again, keeping the other settings.
+            let (public_url, web_dir, archive) = (
+                state.public_url.clone(),
+                state.web_dir.clone(),
+                state.archive.clone(),
+            );
+            let reload: Reload = Arc::new(move || {
+                let atlas = load(&data)?;
+                log_report(&atlas);
+                Ok(AppState {
+                    public_url: public_url.clone(),
+                    web_dir: web_dir.clone(),
+                    archive: archive.clone(),
+                    ..AppState::new(Arc::new(atlas))
+                })
+            });
+            let served = rt.block_on(serve_with(
+                addr,
+                options,
+                state,
+                Some(reload),
+                |bound, _| {
+                    tracing::info!("London Atlas listening on http://{bound}");
+                    println!("London Atlas listening on http://{bound}");
+                },
+            ));
+            // Work still running after the drain (a stuck query) does not hold the exit.
+            rt.shutdown_background();
+            served.with_context(|| format!("cannot serve on {addr}"))
         }
     }
 }

@@ -143,6 +143,7 @@ pub fn join_tables(
                 .map(String::as_str)
                 .collect();
             let rows = table.rows(&t.key, &t.column, &t.filter, &extra)?;
+            super::plausible::check(&t.file, &t.column, &ind.definition.unit, &rows)?;
             if let Some(r) = &t.reference {
                 let value = rows
                     .iter()

@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod derive;
+pub mod plausible;
 pub mod repair;
 pub mod report;
 

@@ -89,12 +89,24 @@ pub fn overlaps_until(
     layer: &impl PolygonIndex,
     deadline: Option<std::time::Instant>,
 ) -> Result<Vec<Overlap>, DeadlinePassed> {
+    overlaps_while(shape, layer, &|| {
+        deadline.is_none_or(|d| std::time::Instant::now() <= d)
+    })
+}
+
+/// [`overlaps`] of a prepared shape, giving up (checked before each area) as soon as
+/// `keep_going` says no: a budget of CPU time, a client that went away.
+pub fn overlaps_while(
+    shape: &QueryShape<'_>,
+    layer: &impl PolygonIndex,
+    keep_going: &dyn Fn() -> bool,
+) -> Result<Vec<Overlap>, DeadlinePassed> {
     let (r, geometry) = (shape.bbox, shape.geometry);
     let mut late = false;
     let mut out: Vec<Overlap> = layer
         .candidates_in([r.min().x, r.min().y], [r.max().x, r.max().y])
         .filter_map(|i| {
-            if late || deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            if late || !keep_going() {
                 late = true;
                 return None;
             }

@@ -11,7 +11,7 @@
 
 use super::errors::ApiError;
 use super::tiles::{accepts_gzip, etag_matches};
-use super::{blocking, AppState};
+use super::{blocking_light, AppState};
 use crate::tiles::EncodedTile;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -87,7 +87,7 @@ where
     let doc = match state.docs.get(&key) {
         Some(d) => d,
         None => {
-            let made = blocking(
+            let made = blocking_light(
                 move || build().map(|b| Arc::new(EncodedTile::new(b))),
                 "document",
             )

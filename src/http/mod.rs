@@ -8,6 +8,9 @@ pub mod downloads;
 pub mod errors;
 pub mod fonts;
 pub mod ogc;
+pub mod ops;
+pub mod pool;
+pub mod server;
 pub mod tiles;
 pub mod web;
 
@@ -69,6 +72,8 @@ pub fn router(state: AppState) -> Router {
     let archive_file = archive::file_route(&state);
     Router::new()
         .route("/api/health", get(api::health))
+        .route("/api/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
         .route("/api/layers", get(api::layers))
         .route("/api/indicators", get(api::indicators))
         .route("/api/point", get(api::point))
@@ -117,6 +122,7 @@ pub fn router(state: AppState) -> Router {
             ))
         }))
         .layer(cors)
+        .layer(axum::middleware::from_fn(ops::observe))
         .with_state(state)
 }
 
@@ -127,44 +133,58 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     )
 }
 
-/// Runs `work` on the blocking pool (it may take CPU for a while).
+/// Runs `work` on the bounded work pool (it may take CPU for a while): 503 when the pool's
+/// queue is full, and the work is skipped if the client goes away while it waits.
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
     what: &str,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the {what} failed"),
-        )
-    })
+    let pool = ops::current();
+    pool.pool
+        .run(pool::Lane::Heavy, what, move |_| work())
+        .await
 }
 
-/// Serves until Ctrl-C (or SIGTERM). `on_ready` gets the bound address (port 0 = any port).
+/// [`blocking`] for long work that checks the [`pool::Cancel`] it is given (raised when the
+/// client goes away) and gives up once the work has run for `limit` (`Ok(None)`):
+/// the request is answered and the work, if it does not stop at its next check (one long
+/// geometry operation), is left to finish on a thread the pool has already replaced.
+pub(crate) async fn blocking_within<T: Send + 'static>(
+    work: impl FnOnce(&pool::Cancel) -> T + Send + 'static,
+    limit: std::time::Duration,
+    what: &str,
+) -> Result<Option<T>, ApiError> {
+    let pool = ops::current();
+    pool.pool
+        .run_within(pool::Lane::Heavy, what, limit, work)
+        .await
+}
+
+/// [`blocking`] for short work that must not wait behind heavy requests (tile builds,
+/// TileJSON, styles): it has a thread of its own besides the heavy workers.
+pub(crate) async fn blocking_light<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+    what: &str,
+) -> Result<T, ApiError> {
+    let pool = ops::current();
+    pool.pool
+        .run(pool::Lane::Light, what, move |_| work())
+        .await
+}
+
+/// Serves until Ctrl-C (or SIGTERM) with the default limits and no reload (see
+/// [`server::serve_with`]). `on_ready` gets the bound address (port 0 = any port).
 pub async fn serve(
     addr: SocketAddr,
     state: AppState,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    on_ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    server::serve_with(
+        addr,
+        server::ServeOptions::default(),
+        state,
+        None,
+        |a, _| on_ready(a),
+    )
+    .await
 }

@@ -11,7 +11,7 @@
 
 use super::cached::{document, json_bytes};
 use super::errors::ApiError;
-use super::{blocking, AppState};
+use super::{blocking_light, AppState};
 use crate::tiles::{style, tilejson, EncodedTile, Fields, TileError, TileId};
 use axum::body::Body;
 use axum::extract::Query;
@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Cache lifetime announced for tiles, TileJSON and styles.
+/// Cache lifetime announced for tiles (and TileJSON and styles under `--public-url`).
 pub const CACHE_CONTROL: &str = "public, max-age=3600";
 /// Media type of TileJSON and styles.
 const JSON_TYPE: &str = "application/json";
@@ -59,6 +59,47 @@ fn with_cache_headers(mut r: Response) -> Response {
     r
 }
 
+/// Cache policy of documents that carry absolute URLs (TileJSON, styles). Built from
+/// `--public-url` they are the same for every client and cacheable; built from the request's
+/// Host header (untrusted: anyone can send any Host) they are `private, no-store` with
+/// `Vary: Host`, so no shared cache can keep one client's hostile Host for others.
+pub const HOST_DERIVED_CACHE_CONTROL: &str = "private, no-store";
+
+fn with_url_cache_headers(state: &AppState, r: Response) -> Response {
+    if state.public_url.is_some() {
+        return with_cache_headers(r);
+    }
+    let mut r = r;
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(HOST_DERIVED_CACHE_CONTROL),
+    );
+    r.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Host"));
+    r
+}
+
+/// A document whose URLs depend on the base URL. With `--public-url` it is built once and
+/// served from the document cache with a strong ETag; without one the base came from the
+/// request's Host header, so it is built per request, marked `no-store` with `Vary: Host`,
+/// and never kept: no hostile Host can reach a shared cache or fill the document cache.
+async fn url_document<F>(
+    s: &AppState,
+    key: String,
+    headers: &HeaderMap,
+    build: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce() -> Result<Vec<u8>, ApiError> + Send + 'static,
+{
+    if s.public_url.is_some() {
+        return document(s, key, JSON_TYPE, CACHE_CONTROL, headers, build).await;
+    }
+    let bytes = blocking_light(build, "document").await??;
+    let r = ([(header::CONTENT_TYPE, JSON_TYPE)], bytes).into_response();
+    Ok(with_url_cache_headers(s, r))
+}
+
 /// `GET /tiles/{tileset}.json`
 pub async fn tilejson_doc(
     State(s): State<AppState>,
@@ -74,7 +115,7 @@ pub async fn tilejson_doc(
     let base = base_url(&s, &headers)?;
     let store = s.tiles.clone();
     let key = format!("tilejson:{name}\n{base}");
-    document(&s, key, JSON_TYPE, CACHE_CONTROL, &headers, move || {
+    url_document(&s, key, &headers, move || {
         json_bytes(&tilejson::tilejson(&store, t, &base))
     })
     .await
@@ -95,7 +136,7 @@ pub async fn style_doc(
     let store = s.tiles.clone();
     let key = format!("style:{id}\n{base}");
     let id = id.to_string();
-    document(&s, key, JSON_TYPE, CACHE_CONTROL, &headers, move || {
+    url_document(&s, key, &headers, move || {
         json_bytes(&style::style(&store, &id, &base)?)
     })
     .await
@@ -141,7 +182,7 @@ pub async fn tile(
         Some(hit) => hit,
         None => {
             let store = s.tiles.clone();
-            blocking(move || store.build(t, &fields, id), "tile").await??
+            blocking_light(move || store.build(t, &fields, id), "tile").await??
         }
     };
     Ok(respond(got, &headers))

@@ -8,7 +8,7 @@ use crate::aggregate::{aggregate, share, Method, Part, Scope};
 use crate::atlas::derive::weight_of;
 use crate::atlas::Atlas;
 use crate::geom::geojson::{polygonal_to_bng, position_count, Coords};
-use crate::geom::overlay::{overlaps_until, DeadlinePassed, Overlap, QueryShape};
+use crate::geom::overlay::{overlaps_while, DeadlinePassed, Overlap, QueryShape};
 use crate::geom::validity::invalidity;
 use geo::{Area as _, BoundingRect, MultiPolygon};
 use geojson::GeoJson;
@@ -129,17 +129,40 @@ impl Atlas {
             .map_err(|_| QueryError::TooComplex(budget.as_secs_f64()))
     }
 
+    /// [`Atlas::query_polygon`] that gives up once `keep_going` says no (checked before each
+    /// area of each layer): the server passes a budget of the worker thread's CPU time and
+    /// whether the client is still there. Refused as too intricate after `budget`.
+    pub fn query_polygon_while(
+        &self,
+        polygon: &MultiPolygon<f64>,
+        budget: std::time::Duration,
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<PolygonAnswer, QueryError> {
+        self.query_polygon_checked(polygon, keep_going)
+            .map_err(|_| QueryError::TooComplex(budget.as_secs_f64()))
+    }
+
     /// Overlaps with every layer from one prepared shape, then the answer.
     fn query_polygon_until(
         &self,
         polygon: &MultiPolygon<f64>,
         deadline: Option<std::time::Instant>,
     ) -> Result<PolygonAnswer, DeadlinePassed> {
+        self.query_polygon_checked(polygon, &|| {
+            deadline.is_none_or(|d| std::time::Instant::now() <= d)
+        })
+    }
+
+    fn query_polygon_checked(
+        &self,
+        polygon: &MultiPolygon<f64>,
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<PolygonAnswer, DeadlinePassed> {
         let per_layer = match QueryShape::new(polygon) {
             Some(shape) => self
                 .layers
                 .iter()
-                .map(|l| overlaps_until(&shape, l, deadline))
+                .map(|l| overlaps_while(&shape, l, keep_going))
                 .collect::<Result<Vec<_>, _>>()?,
             None => vec![Vec::new(); self.layers.len()],
         };

@@ -3,6 +3,12 @@
 //! `metadata.json` in the MBTiles metadata form GDAL's MVT driver reads (name, format,
 //! bounds, center, zooms and `json` = vector_layers + tilestats).
 //!
+//! The export is atomic: everything is written into a hidden sibling folder
+//! (`.<name>.partial-<pid>`, same filesystem) which is renamed into place only once complete;
+//! a previous export is moved aside and removed after the swap. A failure (a full disk, a
+//! tile error) removes the partial folder and leaves the previous export exactly as it was;
+//! tiles of an older export never survive into a new one.
+//!
 //! Failure modes: [`ExportError::Io`] naming the file that could not be written, and the
 //! tile errors of [`super::TileError`]. Empty tiles are not written.
 
@@ -47,8 +53,21 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
     std::fs::write(path, bytes).map_err(io)
 }
 
+/// A sibling of `dir` named after it with `tag`, e.g. `tiles` → `.tiles.partial-123`.
+fn sibling(dir: &Path, tag: &str) -> Result<PathBuf, ExportError> {
+    let name = dir.file_name().ok_or_else(|| ExportError::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the export folder needs a name (not / or ..)",
+        ),
+    })?;
+    let hidden = format!(".{}.{tag}-{}", name.to_string_lossy(), std::process::id());
+    Ok(dir.with_file_name(hidden))
+}
+
 /// Writes tileset `t` from `minzoom` to `maxzoom` (each clamped to the tileset's range)
-/// under `dir`.
+/// into `dir`, replacing what was there only once everything is written.
 pub fn export(
     store: &TileStore,
     t: Tileset,
@@ -56,6 +75,63 @@ pub fn export(
     minzoom: u8,
     maxzoom: u8,
 ) -> Result<ExportSummary, ExportError> {
+    let dir = &std::path::absolute(dir).map_err(|source| ExportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let partial = sibling(dir, "partial")?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ExportError::Io { path, source }
+    };
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
+    }
+    let written = write_all(store, t, &partial, minzoom, maxzoom);
+    let summary = match written {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    // Swap: the old export aside, the new one in, the old one removed.
+    let old = sibling(dir, "old")?;
+    let had_old = dir.exists();
+    if had_old {
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+        if let Err(e) = std::fs::rename(dir, &old) {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(io(dir)(e));
+        }
+    }
+    if let Err(e) = std::fs::rename(&partial, dir) {
+        if had_old {
+            let _ = std::fs::rename(&old, dir);
+        }
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(io(dir)(e));
+    }
+    if had_old {
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(summary)
+}
+
+/// The whole export into `dir` (a fresh folder).
+fn write_all(
+    store: &TileStore,
+    t: Tileset,
+    dir: &Path,
+    minzoom: u8,
+    maxzoom: u8,
+) -> Result<ExportSummary, ExportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let min = minzoom.max(store.minzoom(t));
     let max = maxzoom.min(MAX_ZOOM);
     if min > max {
