@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod numbers;
 pub mod priority;
 pub mod query;
+pub mod render;
 pub mod tiles;
 
 pub use atlas::{Atlas, AtlasError, Options};

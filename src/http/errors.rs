@@ -5,6 +5,7 @@
 //! is 404, malformed input 400, a polygon that cannot be answered 422, too large 413.
 
 use crate::query::QueryError;
+use crate::render::RenderError;
 use crate::tiles::style::StyleError;
 use crate::tiles::TileError;
 use axum::http::StatusCode;
@@ -64,6 +65,23 @@ impl From<StyleError> for ApiError {
         match e {
             StyleError::UnknownIndicator { .. } => ApiError::not_found(e.to_string()),
         }
+    }
+}
+
+/// Map images: a missing renderer, device or font, or a full queue, is the service's
+/// (503); an encoder fault 500.
+impl From<RenderError> for ApiError {
+    fn from(e: RenderError) -> ApiError {
+        let status = if e.is_not_found() {
+            StatusCode::NOT_FOUND
+        } else if e.is_client_error() {
+            StatusCode::BAD_REQUEST
+        } else if matches!(e, RenderError::Scene(_) | RenderError::Failed(_)) {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        ApiError::new(status, e.to_string())
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod errors;
+pub mod maps;
 pub mod tiles;
 pub mod web;
 
@@ -33,17 +34,21 @@ pub struct AppState {
     pub tiles: Arc<TileStore>,
     /// Folder of the web map served at `/` (see `web::DEFAULT_WEB_DIR`).
     pub web_dir: PathBuf,
+    /// Static map images (its renderer thread starts on first use).
+    pub maps: Arc<crate::render::MapRenderer>,
 }
 
 impl AppState {
     /// State with defaults for everything but the atlas (tests, benches, embedding).
     pub fn new(atlas: Arc<Atlas>) -> AppState {
         let tiles = Arc::new(TileStore::new(atlas.clone()));
+        let maps = Arc::new(crate::render::MapRenderer::new(tiles.clone()));
         AppState {
             atlas,
             public_url: None,
             tiles,
             web_dir: PathBuf::from(web::DEFAULT_WEB_DIR),
+            maps,
         }
     }
 }
@@ -75,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         // client accepts it; tiles, added after, carry their own precomputed gzip.
         .layer(CompressionLayer::new())
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
+        .route("/maps/{file}", get(maps::map_image))
         .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
