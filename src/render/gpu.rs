@@ -111,8 +111,7 @@ impl Plugin<HeadlessEnvironment> for CapturePlugin {
 
 /// The renderer's fixed style, from the plan.
 fn style_of(plan: &StylePlan) -> Result<Style, GpuError> {
-    let mut style = Style::default();
-    style.layers = plan
+    let layers = plan
         .layers
         .iter()
         .map(|l| {
@@ -129,7 +128,10 @@ fn style_of(plan: &StylePlan) -> Result<Style, GpuError> {
             Ok(layer)
         })
         .collect::<Result<_, _>>()?;
-    Ok(style)
+    Ok(Style {
+        layers,
+        ..Style::default()
+    })
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {

@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn quads_outline_a_square_and_cull_outside_the_window() {
         let ring = vec![[10.0, 10.0], [110.0, 10.0], [110.0, 110.0], [10.0, 110.0]];
-        let q = outline_quads(&[ring.clone()], 2.0, [0.0, 0.0, 4096.0, 4096.0]);
+        let q = outline_quads(std::slice::from_ref(&ring), 2.0, [0.0, 0.0, 4096.0, 4096.0]);
         assert_eq!(q.len(), 4);
         // The bottom edge's quad spans x 8..112, y 8..12.
         let xs: Vec<i32> = q[0][0].iter().map(|p| p[0]).collect();

@@ -182,7 +182,15 @@ fn run(plan: StylePlan, jobs: Receiver<Job>, status: Shared) {
         },
     );
     for job in jobs {
-        let drawn = gpu.render(job.side, job.mvt);
+        let t = std::time::Instant::now();
+        let (side, bytes) = (job.side, job.mvt.len());
+        let drawn = gpu.render(side, job.mvt);
+        tracing::debug!(
+            side,
+            bytes,
+            ms = t.elapsed().as_secs_f64() * 1e3,
+            "map frame drawn"
+        );
         let _ = job.reply.send(drawn);
     }
 }
