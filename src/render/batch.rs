@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("cannot draw {file}: {source}")]
-    Render { file: PathBuf, source: RenderError },
-    #[error("cannot write {file}: {source}")]
+    #[error("cannot draw {file}: {error}", file = file.display())]
+    Render { file: PathBuf, error: RenderError },
+    #[error("cannot write {file}: {error}", file = file.display())]
     Io {
         file: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("unknown layer \"{0}\": see /api/layers for the ids")]
     UnknownLayer(String),
@@ -36,9 +36,9 @@ pub fn render_maps(
     width: u32,
     height: u32,
 ) -> Result<BatchSummary, BatchError> {
-    std::fs::create_dir_all(dir).map_err(|source| BatchError::Io {
+    std::fs::create_dir_all(dir).map_err(|error| BatchError::Io {
         file: dir.to_path_buf(),
-        source,
+        error,
     })?;
     let jobs: Vec<(PathBuf, Target)> = match each {
         None => vec![(dir.join(format!("{indicator}.png")), Target::London)],
@@ -69,13 +69,13 @@ pub fn render_maps(
             height,
             legend: true,
         };
-        let img = renderer.render(&req).map_err(|source| BatchError::Render {
+        let img = renderer.render(&req).map_err(|error| BatchError::Render {
             file: file.clone(),
-            source,
+            error,
         })?;
-        std::fs::write(&file, &img.png).map_err(|source| BatchError::Io {
+        std::fs::write(&file, &img.png).map_err(|error| BatchError::Io {
             file: file.clone(),
-            source,
+            error,
         })?;
         summary.bytes += img.png.len();
         summary.files.push(file);
