@@ -22,6 +22,7 @@ pub mod numbers;
 pub mod ogc;
 pub mod priority;
 pub mod query;
+pub mod render;
 pub mod tiles;
 
 pub use atlas::{Atlas, AtlasError, Options};

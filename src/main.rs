@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand};
 use london_atlas::http::pool::PoolLimits;
 use london_atlas::http::server::{serve_with, Reload, ServeOptions};
 use london_atlas::http::AppState;
+use london_atlas::render::batch::render_maps;
+use london_atlas::render::MapRenderer;
 use london_atlas::tiles::{TileStore, Tileset};
 use london_atlas::{Atlas, Manifest, Options};
 use std::net::SocketAddr;
@@ -139,6 +141,11 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Draw static map images: `render maps DIR --indicator ID [--layer boroughs --each]`.
+    Render {
+        #[command(subcommand)]
+        what: RenderCommand,
+    },
     /// Load everything and print the counts, repairs and join report.
     Check {
         #[command(flatten)]
@@ -231,6 +238,33 @@ fn manifest(path: Option<&PathBuf>) -> anyhow::Result<Manifest> {
     })
 }
 
+#[derive(Subcommand)]
+enum RenderCommand {
+    /// PNG choropleths of an indicator: `{indicator}.png` of London, or with `--layer L
+    /// --each` one `{indicator}-{code}.png` per area of L (needs the `maps` feature).
+    Maps {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Folder to write into (created if missing).
+        dir: PathBuf,
+        /// Indicator id (see /api/indicators).
+        #[arg(long)]
+        indicator: String,
+        /// Layer whose areas get one map each (with --each).
+        #[arg(long, requires = "each")]
+        layer: Option<String>,
+        /// One map per area of --layer.
+        #[arg(long, requires = "layer")]
+        each: bool,
+        /// Image width, pixels (64 to 2048).
+        #[arg(long, default_value_t = 1024)]
+        width: u32,
+        /// Image height, pixels (64 to 2048).
+        #[arg(long, default_value_t = 768)]
+        height: u32,
+    },
+}
+
 fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
     let manifest = manifest(args.manifest.as_ref())?;
     let dir = london_atlas::load::DataDir::new(&args.data, &manifest, false);
@@ -247,7 +281,8 @@ fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,wgpu_core=warn,wgpu_hal=warn,naga=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -399,6 +434,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::Render {
+            what:
+                RenderCommand::Maps {
+                    data,
+                    dir,
+                    indicator,
+                    layer,
+                    each,
+                    width,
+                    height,
+                },
+        } => {
+            let atlas = Arc::new(load(&data)?);
+            let maps = MapRenderer::new(Arc::new(TileStore::new(atlas)));
+            let started = std::time::Instant::now();
+            let each = if each { layer.as_deref() } else { None };
+            let s = render_maps(&maps, &dir, &indicator, each, width, height)?;
+            println!(
+                "wrote {} map images ({} bytes) to {} in {:.1} s",
+                s.files.len(),
+                s.bytes,
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Serve {
             data,
             addr,
@@ -436,6 +497,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Err(e) => tracing::warn!("warming tiles failed: {e}"),
                 }
             });
+            // Map images: open the device and run the renderer's self-test now (it logs).
+            let maps = state.maps.clone();
+            std::thread::spawn(move || maps.start());
             let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             if let Some(path) = tiles {
                 let archive =

@@ -6,6 +6,7 @@
 
 use crate::ogc::OgcError;
 use crate::query::QueryError;
+use crate::render::RenderError;
 use crate::tiles::style::StyleError;
 use crate::tiles::TileError;
 use axum::http::StatusCode;
@@ -87,6 +88,23 @@ impl From<crate::formats::download::DownloadError> for ApiError {
             StatusCode::BAD_REQUEST
         } else {
             StatusCode::INTERNAL_SERVER_ERROR
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+/// Map images: a missing renderer, device or font, or a full queue, is the service's
+/// (503); an encoder fault 500.
+impl From<RenderError> for ApiError {
+    fn from(e: RenderError) -> ApiError {
+        let status = if e.is_not_found() {
+            StatusCode::NOT_FOUND
+        } else if e.is_client_error() {
+            StatusCode::BAD_REQUEST
+        } else if matches!(e, RenderError::Scene(_) | RenderError::Failed(_)) {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
         };
         ApiError::new(status, e.to_string())
     }

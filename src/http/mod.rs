@@ -11,6 +11,7 @@ pub mod ogc;
 pub mod ops;
 pub mod pool;
 pub mod server;
+pub mod maps;
 pub mod tiles;
 pub mod web;
 
@@ -45,12 +46,15 @@ pub struct AppState {
     pub docs: Arc<cached::DocCache>,
     /// A prebuilt tile archive served at /tiles/archive/… (`serve --tiles FILE`).
     pub archive: Option<Arc<crate::tiles::archive::TileArchive>>,
+    /// Static map images (its renderer thread starts on first use).
+    pub maps: Arc<crate::render::MapRenderer>,
 }
 
 impl AppState {
     /// State with defaults for everything but the atlas (tests, benches, embedding).
     pub fn new(atlas: Arc<Atlas>) -> AppState {
         let tiles = Arc::new(TileStore::new(atlas.clone()));
+        let maps = Arc::new(crate::render::MapRenderer::new(tiles.clone()));
         AppState {
             atlas,
             public_url: None,
@@ -58,6 +62,7 @@ impl AppState {
             web_dir: PathBuf::from(web::DEFAULT_WEB_DIR),
             docs: Arc::default(),
             archive: None,
+            maps,
         }
     }
 }
@@ -112,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/archive.json", get(archive::archive_tilejson))
         .route("/tiles/archive/{z}/{x}/{file}", get(archive::archive_tile))
         .merge(archive_file)
+        .route("/maps/{file}", get(maps::map_image))
         .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

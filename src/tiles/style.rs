@@ -70,7 +70,9 @@ fn class_layers(
 /// Opacity of the class fills (the borough outlines and background show through).
 const FILL_OPACITY: f64 = 0.8;
 
-fn legend(ind: &Indicator, classes: &Classes) -> Value {
+/// The legend of an indicator's classes on one layer: per class its colour, bounds and label
+/// (also drawn on static map images, `crate::render`).
+pub fn legend(ind: &Indicator, classes: &Classes) -> Value {
     let breaks = &classes.breaks;
     let entries: Vec<Value> = classes
         .colours
@@ -98,6 +100,21 @@ fn legend(ind: &Indicator, classes: &Classes) -> Value {
     })
 }
 
+/// The layer an indicator's choropleth is drawn on: its base layer when it has values there,
+/// else the first layer that has them.
+pub fn choropleth_layer(atlas: &crate::atlas::Atlas, ind: &Indicator) -> Option<usize> {
+    atlas
+        .layers
+        .iter()
+        .position(|l| l.id == ind.base_layer && l.columns.contains_key(&ind.id))
+        .or_else(|| {
+            atlas
+                .layers
+                .iter()
+                .position(|l| l.columns.contains_key(&ind.id))
+        })
+}
+
 /// The style for indicator `id`, with tiles described at `base`/tiles/atlas.json.
 pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleError> {
     let atlas = store.atlas();
@@ -112,11 +129,7 @@ pub fn style(store: &TileStore, id: &str, base: &str) -> Result<Value, StyleErro
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;
-    let fine = atlas
-        .layers
-        .iter()
-        .position(|l| l.id == ind.base_layer && l.columns.contains_key(id))
-        .or_else(|| atlas.layers.iter().position(|l| l.columns.contains_key(id)));
+    let fine = choropleth_layer(atlas, ind);
     let fine_min = fine.map(|i| store.layer_minzoom(i)).unwrap_or(0);
     let mut layers = vec![json!({
         "id": "background", "type": "background", "paint": { "background-color": "#f4f4f1" }
