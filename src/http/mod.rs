@@ -2,16 +2,16 @@
 //! built before the listener opens and shared read-only, so nothing half-loaded is served.
 
 pub mod api;
-pub mod cached;
 pub mod archive;
+pub mod cached;
 pub mod downloads;
 pub mod errors;
 pub mod fonts;
+pub mod maps;
 pub mod ogc;
 pub mod ops;
 pub mod pool;
 pub mod server;
-pub mod maps;
 pub mod tiles;
 pub mod web;
 
