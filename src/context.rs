@@ -18,44 +18,52 @@ use geo::{coord, Rect};
 /// Metres of water kept beyond the boroughs' box (the Thames runs on to the estuary).
 const WATER_MARGIN_M: f64 = 3_000.0;
 
-/// Side of the squares the water is cut into, metres.
-const WATER_PIECE_M: f64 = 4_000.0;
+/// Most vertices in one piece of water (see [`water_pieces`]).
+const WATER_PIECE_VERTICES: usize = 1_500;
 
-/// The water cut into squares (`thames-<col>-<row>`, all named "River Thames"): one
-/// 27,000-vertex polygon would be clipped whole for every tile that meets it (54 ms a tile at
-/// z14, measured); pieces let the tile's R-tree pick the few it needs.
+/// The water cut into pieces of at most [`WATER_PIECE_VERTICES`] vertices (`thames-<n>`, all
+/// named "River Thames"): one 27,000-vertex polygon would be clipped whole for every tile
+/// that meets it (54 ms a tile at z14, measured); pieces let a tile's R-tree pick the few it
+/// needs. Cut by halving the box along its longer side, so the whole river is cut about
+/// log2(pieces) times, not once per piece.
 fn water_pieces(water: &geo::MultiPolygon<f64>) -> Vec<Area> {
-    use geo::{BooleanOps, BoundingRect};
-    let Some(b) = water.bounding_rect() else {
-        return Vec::new();
-    };
-    let (cols, rows) = (
-        ((b.max().x - b.min().x) / WATER_PIECE_M).ceil() as usize,
-        ((b.max().y - b.min().y) / WATER_PIECE_M).ceil() as usize,
-    );
+    use geo::BoundingRect;
     let mut out = Vec::new();
-    for c in 0..cols {
-        for r in 0..rows {
-            let x0 = b.min().x + c as f64 * WATER_PIECE_M;
-            let y0 = b.min().y + r as f64 * WATER_PIECE_M;
-            let square = Rect::new(
-                coord! { x: x0, y: y0 },
-                coord! { x: x0 + WATER_PIECE_M, y: y0 + WATER_PIECE_M },
-            );
-            let piece = crate::geom::validity::canonical(
-                water.intersection(&geo::MultiPolygon::new(vec![square.to_polygon()])),
-            );
-            if !piece.0.is_empty() {
-                out.push(Area::new(
-                    format!("thames-{c}-{r}"),
-                    "River Thames".into(),
-                    None,
-                    piece,
-                ));
-            }
-        }
+    if let Some(b) = water.bounding_rect() {
+        halve(water.clone(), b, &mut out);
     }
-    out
+    out.into_iter()
+        .enumerate()
+        .map(|(k, piece)| Area::new(format!("thames-{k}"), "River Thames".into(), None, piece))
+        .collect()
+}
+
+fn halve(mp: geo::MultiPolygon<f64>, b: Rect<f64>, out: &mut Vec<geo::MultiPolygon<f64>>) {
+    use geo::{BooleanOps, CoordsIter};
+    if mp.0.is_empty() {
+        return;
+    }
+    if mp.coords_count() <= WATER_PIECE_VERTICES || b.width().max(b.height()) < 500.0 {
+        out.push(crate::geom::validity::canonical(mp));
+        return;
+    }
+    let (lo, hi) = if b.width() >= b.height() {
+        let mid = (b.min().x + b.max().x) / 2.0;
+        (
+            Rect::new(b.min(), coord! { x: mid, y: b.max().y }),
+            Rect::new(coord! { x: mid, y: b.min().y }, b.max()),
+        )
+    } else {
+        let mid = (b.min().y + b.max().y) / 2.0;
+        (
+            Rect::new(b.min(), coord! { x: b.max().x, y: mid }),
+            Rect::new(coord! { x: b.min().x, y: mid }, b.max()),
+        )
+    };
+    for half in [lo, hi] {
+        let part = mp.intersection(&geo::MultiPolygon::new(vec![half.to_polygon()]));
+        halve(part, half, out);
+    }
 }
 
 /// Places, stations, water and glyphs.

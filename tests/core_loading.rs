@@ -507,7 +507,7 @@ fn a_missing_file_stops_loading_with_its_name_and_where_to_get_it() {
     assert!(e.contains("London_Borough_Excluding_MHW"), "{e}");
     // Where to get it: every file at once (issue 13), not thirty downloads by hand.
     assert!(
-        e.contains("54 of the 54") && e.contains("london-atlas data fetch"),
+        e.contains("73 of the 73") && e.contains("london-atlas data fetch"),
         "{e}"
     );
 }

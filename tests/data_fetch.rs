@@ -142,13 +142,13 @@ fn a_fetched_folder_holds_every_file_and_check_loads_the_same_atlas() {
     let dir = tmp.path().join("data");
     let s = fetch_into(&url, &dir, false).unwrap_or_else(|e| panic!("fetch: {e}"));
     assert!(s.installed && s.sha256_published);
-    assert_eq!(s.files, 54);
+    assert_eq!(s.files, 73);
     assert_eq!(s.archive_bytes, archive.len() as u64);
     assert_eq!(s.archive_sha256.as_deref(), Some(sha.as_str()));
     assert_eq!(names_in(tmp.path()), vec!["data".to_string()]);
     let report = data::verify(&manifest(), &dir).unwrap();
     assert!(report.is_complete(), "{report}");
-    assert_eq!(report.matching, 54);
+    assert_eq!(report.matching, 73);
 
     // `check` on the fetched folder reports exactly what the shared folder gives.
     let out = Command::new(BIN)
@@ -187,7 +187,7 @@ fn check_with_fetch_downloads_a_missing_folder_first() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("installed 54 files"), "{stderr}");
+    assert!(stderr.contains("installed 73 files"), "{stderr}");
     // Every layer with the shared folder's number of areas.
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let counts: Vec<(String, u64)> = report["layers"]
@@ -353,7 +353,7 @@ fn verify_and_check_name_a_changed_and_a_missing_file() {
     assert_eq!(report.different.len(), 1);
     assert_eq!(report.different[0].path, changed);
     assert_eq!(report.different[0].found, hex_sha256(&bytes));
-    assert_eq!(report.matching, 52);
+    assert_eq!(report.matching, 71);
 
     let out = Command::new(BIN)
         .args(["data", "verify", "--data"])
@@ -380,7 +380,7 @@ fn verify_and_check_name_a_changed_and_a_missing_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("1 of the 54 the manifest names"),
+        stderr.contains("1 of the 73 the manifest names"),
         "{stderr}"
     );
     assert!(stderr.contains(missing), "{stderr}");

@@ -109,13 +109,18 @@ proptest! {
     fn search_never_panics_and_every_result_matches_the_text(q in "\\PC{0,120}") {
         match atlas().search(&q) {
             Ok(answer) => {
-                let needle = q.trim().to_lowercase();
+                let needle = london_atlas::query::names::key(&q);
                 prop_assert!(answer.results.len() <= MAX_RESULTS);
                 if answer.point.is_some() {
-                    prop_assert!(answer.results.is_empty());
+                    prop_assert!(answer.results.len() == 1 && answer.results[0].kind == "point");
                 }
                 for r in &answer.results {
-                    let hit = r.code.eq_ignore_ascii_case(q.trim()) || r.name.to_lowercase().contains(&needle);
+                    // The documented rule: the code, or a name matching by `names::Match`
+                    // (exact, prefix, word, inside, close spelling); a point result holds the point.
+                    let name = london_atlas::query::names::key(&r.name);
+                    let hit = r.kind == "point"
+                        || r.code.eq_ignore_ascii_case(q.trim())
+                        || london_atlas::query::names::Match::of(&needle, &name).is_some();
                     prop_assert!(hit, "{:?} found {} {}", q, r.code, r.name);
                     prop_assert!(atlas().layer(&r.layer).is_some());
                 }

@@ -532,6 +532,8 @@ fn search_finds_names_and_codes_boroughs_first() {
             ("neighbourhoods", "E01900002"),
             ("neighbourhoods", "E01900003"),
             ("neighbourhoods", "E01900004"),
+            // then a close spelling (two letters differ): last
+            ("boroughs", "E09000902"),
         ])
     );
     assert_eq!(
@@ -550,7 +552,10 @@ fn search_finds_names_and_codes_boroughs_first() {
     let (x, y) = london_atlas::geom::crs::wgs84_to_bng(hit.center[0], hit.center[1]);
     assert!((530_250.0..530_750.0).contains(&x) && (180_000.0..180_500.0).contains(&y));
     let point = a.search("-0.1, 51.5").expect("a position");
-    assert_eq!((point.point, point.results.len()), (Some([-0.1, 51.5]), 0));
+    // A position answers one `point` result at that position (holding no fixture area).
+    assert_eq!((point.point, point.results.len()), (Some([-0.1, 51.5]), 1));
+    assert_eq!(point.results[0].kind, "point");
+    assert_eq!(point.results[0].center, [-0.1, 51.5]);
     assert!(a.search("   ").is_err());
     assert!(a.search(&"x".repeat(101)).is_err());
 }

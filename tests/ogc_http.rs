@@ -390,7 +390,9 @@ async fn bad_requests_are_json_sentences_with_the_spec_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixed_documents_carry_strong_etags_and_answer_304() {
-    let base = server().await;
+    // With a public URL the base is fixed, so TileJSON and styles are cached documents too
+    // (without one they are built per request and not cacheable: tests/production.rs).
+    let base = common::server_with(Some("https://atlas.example.org".into())).await;
     for path in [
         "/tiles/lsoa11.json",
         "/styles/no2_2019_mean.json",

@@ -55,7 +55,8 @@ pub async fn fallback(State(s): State<AppState>, req: Request) -> Response {
     if let Some(file) = path.strip_prefix(VENDOR_PREFIX) {
         return vendor(&s.web_dir, file, req).await;
     }
-    let page = path == "/" || path == "/index.html" || path.starts_with("/favicon.");
+    let page =
+        path == "/" || path == "/index.html" || path == "/favicon.svg" || path == "/favicon.ico";
     if !(page || WEB_FOLDERS.iter().any(|f| path.starts_with(f))) || path.contains("/.") {
         return not_found(&req, &format!("no such page: {path}"));
     }

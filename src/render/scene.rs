@@ -206,6 +206,21 @@ fn outline_quads(rings: &[Vec<[f64; 2]>], half: f64, window: [f64; 4]) -> Vec<Po
     quads
 }
 
+/// An area's shapes at the view's zoom as the renderer's polygons (rounded to units; rings
+/// that lose their area are dropped, a shape whose exterior does is dropped whole).
+fn unit_polygons(shapes: &i_overlay::i_shape::int::shape::IntShapes, t: &ToUnits) -> Vec<Polygon> {
+    shapes
+        .iter()
+        .filter_map(|shape| {
+            let mut rings = shape
+                .iter()
+                .map(|ring| round_ring(ring.iter().map(|p| t.apply(p.x, p.y))));
+            let exterior = rings.next()??;
+            Some(std::iter::once(exterior).chain(rings.flatten()).collect())
+        })
+        .collect()
+}
+
 /// The rings of one area at the view's zoom, in units (unrounded).
 fn area_rings(store: &TileStore, layer: usize, area: usize, view: &MapView) -> Vec<Vec<[f64; 2]>> {
     let t = ToUnits::new(view);
@@ -246,17 +261,7 @@ impl Scene {
                 Some(c) => c.colour_of(l.value(&ind.id, k)).to_lowercase(),
                 None => NO_DATA.to_string(),
             };
-            let polygons: Vec<Polygon> = za
-                .shapes
-                .iter()
-                .filter_map(|shape| {
-                    let mut rings = shape
-                        .iter()
-                        .map(|ring| round_ring(ring.iter().map(|p| t.apply(p.x, p.y))));
-                    let exterior = rings.next()??;
-                    Some(std::iter::once(exterior).chain(rings.flatten()).collect())
-                })
-                .collect();
+            let polygons = unit_polygons(&za.shapes, &t);
             if !polygons.is_empty() {
                 scene.push(Stage::Fill.layer_name(&colour), polygons);
             }
@@ -318,11 +323,24 @@ impl Scene {
     }
 }
 
-/// Context drawn between the choropleth and the outlines, in [`Stage::Water`] and its own
-/// colours. **The Thames plugs in here**: issue 9 adds it to a `context` tileset on main;
-/// when it lands, push its polygons (in units, as [`Scene::build`] does for areas) under
-/// `Stage::Water.layer_name(WATER)`. Until then nothing is drawn.
-fn context_layers(_store: &TileStore, _view: &MapView, _scene: &mut Scene) {}
+/// Context drawn between the choropleth and the outlines, in [`Stage::Water`]: the Thames
+/// of the atlas's context (the same pieces the `context` tileset cuts), when it has one.
+fn context_layers(store: &TileStore, view: &MapView, scene: &mut Scene) {
+    let Some(water) = store.water_zoom(view.z) else {
+        return;
+    };
+    let t = ToUnits::new(view);
+    let window = view.global_pixel_box(PAD_PX);
+    let polygons: Vec<Polygon> = water
+        .areas
+        .iter()
+        .filter(|za| meets(za.bbox, window))
+        .flat_map(|za| unit_polygons(&za.shapes, &t))
+        .collect();
+    if !polygons.is_empty() {
+        scene.push(Stage::Water.layer_name(WATER), polygons);
+    }
+}
 
 #[cfg(test)]
 mod tests {

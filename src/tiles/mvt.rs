@@ -35,12 +35,15 @@ pub struct LayerFeatures<'a> {
     pub features: Vec<(usize, TileShapes<'a>)>,
 }
 
+/// One labelled point: tile coordinates, (key, value) text properties, and the zoom from
+/// which to label it (written as the number `minzoom`).
+pub type LabelPoint<'a> = ([i32; 2], Vec<(&'a str, &'a str)>, u8);
+
 /// Named points inside one tile (map labels): one MVT point feature each, with the text
 /// properties given.
 pub struct PointFeatures<'a> {
     pub name: &'a str,
-    /// Tile coordinates and (key, value) text properties; `minzoom` is written as a number.
-    pub points: Vec<([i32; 2], Vec<(&'a str, &'a str)>, u8)>,
+    pub points: Vec<LabelPoint<'a>>,
 }
 
 /// Encodes the layers (in order) into MVT bytes (extent 4096, the crate's default); `None`

@@ -138,6 +138,12 @@ impl TileStore {
         self.sources[layer].topology(&self.atlas.layers[layer])
     }
 
+    /// The basemap's water (the Thames) at zoom `z`, when the atlas has a context.
+    pub fn water_zoom(&self, z: u8) -> Option<&ZoomGeometry> {
+        let c = self.atlas.context.as_ref()?;
+        Some(&self.water.zoom(&c.water, z).geometry)
+    }
+
     /// The layer's indexed geometry at zoom `z`, built on first use.
     pub(super) fn indexed(&self, layer: usize, z: u8) -> &super::source::IndexedZoom {
         self.sources[layer].zoom(&self.atlas.layers[layer], z)

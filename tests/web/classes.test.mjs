@@ -5,7 +5,7 @@
 // taken from the page. Run: node --test tests/web/ (with the rest of the browser tests).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, mapPixelAt, getJson, useSession } from './harness.mjs';
+import { openPage, mapIdle, mapPixelAt, getJson, useSession } from './harness.mjs';
 
 const { server, browser } = useSession();
 
@@ -119,6 +119,13 @@ for (const c of CASES) {
     // the fill at the page's opacity over the land (itself over the water background)
     const ground = over(rgb(page.land), page.landOpacity, rgb(page.water));
     const expected = over(rgb(expectedFill), page.opacity, ground).map(Math.round);
+    // The basemap's labels, station dots and ward lines are drawn over the choropleth on
+    // purpose; hide them so the pixel is the fill's.
+    await p.page.evaluate(() => {
+      const m = window.atlas.map;
+      for (const id of ['place-label', 'station-label', 'water-label', 'station-dot', 'ward-line']) m.setLayoutProperty(id, 'visibility', 'none');
+    });
+    await mapIdle(p.page);
     const read = await mapPixelAt(p.page, lon, lat);
     t.diagnostic(`${area.name} (${c.code}) ${c.indicator} = ${value}: class ${k} of ${classes.colours.length}, ${expectedFill} at opacity ${page.opacity} over ${page.land} -> expected ${hex(expected)}, read ${hex(read.slice(0, 3))}`);
     assert.equal(read[3], 255);
