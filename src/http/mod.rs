@@ -113,7 +113,11 @@ pub fn router(state: AppState) -> Router {
         // client accepts it; tiles, added after, carry their own precomputed gzip.
         .layer(CompressionLayer::new())
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tiles::tile))
-        .route("/fonts/{fontstack}/{file}", get(fonts::glyphs))
+        // Glyph PBFs shrink by about 40 % with gzip (233 KB -> 143 KB for three stacks).
+        .route(
+            "/fonts/{fontstack}/{file}",
+            get(fonts::glyphs).layer(CompressionLayer::new()),
+        )
         .route("/tiles/archive.json", get(archive::archive_tilejson))
         .route("/tiles/archive/{z}/{x}/{file}", get(archive::archive_tile))
         .merge(archive_file)
