@@ -60,30 +60,22 @@ pub fn bng_to_wgs84_geojson(mp: &MultiPolygon<f64>, decimals: Option<i32>) -> Va
         }
         None => v,
     };
-    let ring = |r: &LineString<f64>| -> Vec<[f64; 2]> {
-        r.0.iter()
-            .map(|c| {
-                let (lon, lat) = bng_to_wgs84(c.x, c.y);
-                [round(lon), round(lat)]
-            })
-            .collect()
-    };
-    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
-        mp.0.iter()
-            .map(|p| {
-                std::iter::once(ring(p.exterior()))
-                    .chain(p.interiors().iter().map(ring))
-                    .collect()
-            })
-            .collect();
-    serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons })
+    multipolygon(mp, |c| {
+        let (lon, lat) = bng_to_wgs84(c.x, c.y);
+        [round(lon), round(lat)]
+    })
 }
 
 /// A British National Grid multipolygon as a GeoJSON MultiPolygon in its own metres
 /// (easting, northing), coordinates as stored: the original geometry, for clients that ask
 /// for EPSG:27700.
 pub fn bng_geojson(mp: &MultiPolygon<f64>) -> Value {
-    let ring = |r: &LineString<f64>| -> Vec<[f64; 2]> { r.0.iter().map(|c| [c.x, c.y]).collect() };
+    multipolygon(mp, |c| [c.x, c.y])
+}
+
+/// A GeoJSON MultiPolygon of `mp` with each position written by `position`.
+fn multipolygon(mp: &MultiPolygon<f64>, position: impl Fn(&Coord<f64>) -> [f64; 2]) -> Value {
+    let ring = |r: &LineString<f64>| -> Vec<[f64; 2]> { r.0.iter().map(&position).collect() };
     let polygons: Vec<Vec<Vec<[f64; 2]>>> =
         mp.0.iter()
             .map(|p| {

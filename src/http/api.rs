@@ -94,16 +94,25 @@ pub async fn health(State(s): State<AppState>) -> Response {
     Json(health).into_response()
 }
 
-pub async fn layers(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+/// A JSON answer that depends only on the atlas: built once, then served from the document
+/// cache with a strong ETag.
+async fn atlas_json(
+    s: &AppState,
+    headers: &HeaderMap,
+    key: &str,
+    build: impl FnOnce(&crate::atlas::Atlas) -> Result<Vec<u8>, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
     let atlas = s.atlas.clone();
-    document(
-        &s,
-        "api:layers".into(),
-        JSON,
-        REVALIDATE,
-        &headers,
-        move || json_bytes(&atlas.layer_infos()),
-    )
+    document(s, key.into(), JSON, REVALIDATE, headers, move || {
+        build(&atlas)
+    })
+    .await
+}
+
+pub async fn layers(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    atlas_json(&s, &headers, "api:layers", |atlas| {
+        json_bytes(&atlas.layer_infos())
+    })
     .await
 }
 
@@ -111,15 +120,9 @@ pub async fn indicators(
     State(s): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let atlas = s.atlas.clone();
-    document(
-        &s,
-        "api:indicators".into(),
-        JSON,
-        REVALIDATE,
-        &headers,
-        move || json_bytes(&atlas.indicator_infos()),
-    )
+    atlas_json(&s, &headers, "api:indicators", |atlas| {
+        json_bytes(&atlas.indicator_infos())
+    })
     .await
 }
 
@@ -266,15 +269,9 @@ pub async fn priorities(
     State(s): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let atlas = s.atlas.clone();
-    document(
-        &s,
-        "api:priorities".into(),
-        JSON,
-        REVALIDATE,
-        &headers,
-        move || json_bytes(&atlas.priorities),
-    )
+    atlas_json(&s, &headers, "api:priorities", |atlas| {
+        json_bytes(&atlas.priorities)
+    })
     .await
 }
 

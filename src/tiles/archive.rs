@@ -78,16 +78,7 @@ pub fn export_to(
     minzoom: u8,
     maxzoom: u8,
 ) -> Result<ArchiveSummary, ArchiveError> {
-    let min = minzoom.max(store.minzoom(t));
-    let max = maxzoom.min(MAX_ZOOM);
-    if min > max {
-        return Err(ExportError::Zooms {
-            min,
-            max,
-            tileset_min: store.minzoom(t),
-        }
-        .into());
-    }
+    let (min, max) = super::export::zoom_range(store, t, minzoom, maxzoom)?;
     if format != ArchiveFormat::Dir {
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {

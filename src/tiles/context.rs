@@ -21,7 +21,6 @@ use super::store::TileStore;
 use super::TileError;
 use crate::geom::crs::lonlat_to_mercator;
 use crate::load::places::{Place, PlaceKind};
-use serde_json::{json, Value};
 
 /// The basemap tile `tile`; `None` when it has no feature (or the atlas has no context).
 pub fn render(store: &TileStore, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
@@ -87,32 +86,40 @@ fn properties(p: &Place) -> Vec<(&'static str, &str)> {
     }
 }
 
+/// A layer only the basemap has: id, description, and each field with its type word and
+/// description ("String: the place's name").
+pub type ContextLayer = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+);
+
 /// The TileJSON `vector_layers` entries of the layers only this tileset has (water, places,
-/// stations), each with its field types and descriptions.
-pub fn vector_layers() -> Vec<(&'static str, &'static str, Value)> {
-    vec![
+/// stations): id, description, and each field with its type word and description.
+pub fn vector_layers() -> [ContextLayer; 3] {
+    [
         (
             "water",
             "The River Thames (OS OpenData), dissolved and cut to London",
-            json!({ "code": "String: thames", "name": "String: River Thames" }),
+            vec![("code", "String: the piece of water"), ("name", "String: River Thames")],
         ),
         (
             "places",
             "Populated places of OS Open Names (2017), from the zoom their OS scale hint gives",
-            json!({
-                "name": "String: the place's name",
-                "type": "String: OS local type (Suburban Area, Other Settlement, Village, Hamlet, City)",
-                "minzoom": "Number: the first map zoom at which to label it",
-            }),
+            vec![
+                ("name", "String: the place's name"),
+                ("type", "String: OS local type (Suburban Area, Other Settlement, Village, Hamlet, City)"),
+                ("minzoom", "Number: the first map zoom at which to label it"),
+            ],
         ),
         (
             "stations",
             "Railway, Underground, DLR, Overground and Elizabeth line stations (Powered by TfL Open Data; National Rail stations ODbL)",
-            json!({
-                "name": "String: the station's name",
-                "modes": "String: the services calling there (Underground, DLR, Overground, Elizabeth line, National Rail, Tram)",
-                "minzoom": "Number: the first map zoom at which to label it",
-            }),
+            vec![
+                ("name", "String: the station's name"),
+                ("modes", "String: the services calling there (Underground, DLR, Overground, Elizabeth line, National Rail, Tram)"),
+                ("minzoom", "Number: the first map zoom at which to label it"),
+            ],
         ),
     ]
 }

@@ -120,6 +120,25 @@ pub fn export(
     Ok(summary)
 }
 
+/// The zooms to write: `minzoom`..=`maxzoom` clamped to the tileset's range, or why none.
+pub(super) fn zoom_range(
+    store: &TileStore,
+    t: Tileset,
+    minzoom: u8,
+    maxzoom: u8,
+) -> Result<(u8, u8), ExportError> {
+    let min = minzoom.max(store.minzoom(t));
+    let max = maxzoom.min(MAX_ZOOM);
+    if min > max {
+        return Err(ExportError::Zooms {
+            min,
+            max,
+            tileset_min: store.minzoom(t),
+        });
+    }
+    Ok((min, max))
+}
+
 /// The whole export into `dir` (a fresh folder).
 fn write_all(
     store: &TileStore,
@@ -132,15 +151,7 @@ fn write_all(
         path: dir.to_path_buf(),
         source,
     })?;
-    let min = minzoom.max(store.minzoom(t));
-    let max = maxzoom.min(MAX_ZOOM);
-    if min > max {
-        return Err(ExportError::Zooms {
-            min,
-            max,
-            tileset_min: store.minzoom(t),
-        });
-    }
+    let (min, max) = zoom_range(store, t, minzoom, maxzoom)?;
     let mut summary = ExportSummary::default();
     for z in min..=max {
         for tile in store.tiles_at(t, z) {

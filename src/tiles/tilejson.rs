@@ -66,6 +66,32 @@ pub fn fields(store: &TileStore, i: usize) -> BTreeMap<String, String> {
     f
 }
 
+/// One `vector_layers` entry: each field's type word (the description before its colon) and
+/// the descriptions themselves in `field_descriptions`.
+fn vector_layer(
+    id: &str,
+    description: &str,
+    fields: &BTreeMap<String, String>,
+    minzoom: u8,
+) -> VectorLayer {
+    let types = fields
+        .iter()
+        .map(|(k, d)| {
+            (
+                k.clone(),
+                d.split(':').next().unwrap_or("String").to_string(),
+            )
+        })
+        .collect();
+    let mut vl = VectorLayer::new(id.to_string(), types);
+    vl.other
+        .insert("field_descriptions".into(), json!(fields.clone()));
+    vl.description = Some(description.to_string());
+    vl.minzoom = Some(minzoom);
+    vl.maxzoom = Some(MAX_ZOOM);
+    vl
+}
+
 /// The TileJSON document of `tileset`, with tiles under `base`: a clone of the document
 /// built once for the tileset, with its tile URL.
 pub fn tilejson(store: &TileStore, t: Tileset, base: &str) -> TileJSON {
@@ -95,22 +121,12 @@ fn template(store: &TileStore, t: Tileset) -> TileJSON {
         if t == Tileset::Context {
             fields.retain(|k, _| ["code", "name", "borough"].contains(&k.as_str()));
         }
-        let types: BTreeMap<String, String> = fields
-            .iter()
-            .map(|(k, d)| {
-                (
-                    k.clone(),
-                    d.split(':').next().unwrap_or("String").to_string(),
-                )
-            })
-            .collect();
-        let mut vl = VectorLayer::new(layer.id.clone(), types);
-        vl.other
-            .insert("field_descriptions".into(), json!(fields.clone()));
-        vl.description = Some(layer.description.clone());
-        vl.minzoom = Some(store.layer_minzoom(i));
-        vl.maxzoom = Some(MAX_ZOOM);
-        vector_layers.push(vl);
+        vector_layers.push(vector_layer(
+            &layer.id,
+            &layer.description,
+            &fields,
+            store.layer_minzoom(i),
+        ));
         let attributes: Vec<Value> = fields
             .iter()
             .map(|(k, d)| {
@@ -132,24 +148,11 @@ fn template(store: &TileStore, t: Tileset) -> TileJSON {
     }
     if t == Tileset::Context {
         for (id, description, fields) in super::context::vector_layers() {
-            let types: BTreeMap<String, String> = fields
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, d)| {
-                    let d = d.as_str().unwrap_or("String");
-                    (
-                        k.clone(),
-                        d.split(':').next().unwrap_or("String").to_string(),
-                    )
-                })
+            let fields = fields
+                .iter()
+                .map(|(k, d)| (k.to_string(), d.to_string()))
                 .collect();
-            let mut vl = VectorLayer::new(id.to_string(), types);
-            vl.other.insert("field_descriptions".into(), fields);
-            vl.description = Some(description.to_string());
-            vl.minzoom = Some(0);
-            vl.maxzoom = Some(MAX_ZOOM);
-            vector_layers.push(vl);
+            vector_layers.push(vector_layer(id, description, &fields, 0));
         }
     }
     let description = match t {
