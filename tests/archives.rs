@@ -5,7 +5,9 @@
 //! install, without gdal-bin or the pmtiles package (.ci/run installs both).
 
 mod common;
+mod gis;
 
+use gis::run;
 use london_atlas::http::{serve, AppState};
 use london_atlas::tiles::archive::{export_to, ArchiveFormat, TileArchive};
 use london_atlas::tiles::TileStore;
@@ -15,19 +17,6 @@ use std::sync::Arc;
 
 /// Highest zoom exported (keeps the test to a few seconds).
 const MAXZOOM: u8 = 11;
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed (apt-get install -y gdal-bin; /usr/bin/python3 -m pip install --break-system-packages pmtiles): {text}");
-    text
-}
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("london-atlas-arch-{}-{name}", std::process::id()))

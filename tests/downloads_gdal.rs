@@ -4,7 +4,9 @@
 //! CSV download's total and to the ONS source CSV. FAILS, saying what to install, without GDAL.
 
 mod common;
+mod gis;
 
+use gis::run;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,19 +18,6 @@ fn tool(name: &str) -> PathBuf {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("`{name}` is required by this test: apt-get install -y gdal-bin"))
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed: {text}");
-    text
 }
 
 fn temp_file(name: &str) -> PathBuf {
