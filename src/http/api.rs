@@ -8,7 +8,8 @@ use super::errors::{rejection, ApiError};
 use super::pool::{Cancel, CpuBudget};
 use super::{blocking, blocking_within, AppState};
 use crate::formats;
-use crate::query::polygon::{parse_polygon, MAX_VERTICES};
+use crate::query::boundary::parse_boundary;
+use crate::query::polygon::MAX_VERTICES;
 use crate::query::select::Filter;
 use crate::query::QueryError;
 use axum::body::Bytes;
@@ -135,21 +136,28 @@ pub async fn point(State(s): State<AppState>, q: Params) -> Result<Response, Api
 
 pub async fn query(
     State(s): State<AppState>,
+    q: Params,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let p = params(q)?;
+    let with_geojson = match p.get("boundary").map(|v| v.trim()) {
+        None | Some("") => false,
+        Some("geojson") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "boundary \"{other}\" is not supported; use boundary=geojson to have the boundary as read sent back"
+            )))
+        }
+    };
     let body = body.map_err(|e| rejection(e.status(), e.body_text()))?;
     let atlas = s.atlas.clone();
     // Parsing and the validity check (a second at 20,000 vertices) run on the pool too; the
     // budget is the worker's CPU time, and the work stops when the client goes away.
     let work = move |cancel: &Cancel| {
         let budget = CpuBudget::start(QUERY_BUDGET);
-        // A zipped shapefile (an uploaded boundary) or a GeoJSON polygon.
-        let polygon = if crate::query::upload::is_zip(&body) {
-            crate::query::upload::parse_zipped_shapefile(&body, MAX_VERTICES)?
-        } else {
-            parse_polygon(&body, MAX_VERTICES)?
-        };
-        atlas.query_polygon_while(&polygon, QUERY_BUDGET, &|| {
+        // A GeoJSON polygon or FeatureCollection, or a zipped shapefile.
+        let boundary = parse_boundary(&body, MAX_VERTICES)?;
+        atlas.query_boundary_while(&boundary, with_geojson, QUERY_BUDGET, &|| {
             budget.left() && !cancel.is_cancelled()
         })
     };

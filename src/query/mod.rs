@@ -2,6 +2,7 @@
 //! geometry: which areas contain a point, what a drawn polygon touches and adds up to, which
 //! areas break a rule, and one area's profile against London.
 
+pub mod boundary;
 pub mod catalog;
 pub mod change;
 pub mod headlines;

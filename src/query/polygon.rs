@@ -53,17 +53,7 @@ pub struct PolygonAnswer {
 /// Parses a request body: a GeoJSON Polygon or MultiPolygon, or a Feature of one, in WGS84.
 /// Returns it in British National Grid, checked for validity and size.
 pub fn parse_polygon(body: &[u8], max_vertices: usize) -> Result<MultiPolygon<f64>, QueryError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| QueryError::BadGeometry("the body is not UTF-8 text".into()))?;
-    if text.trim().is_empty() {
-        return Err(QueryError::BadGeometry(
-            "the body is empty; send a GeoJSON Polygon or MultiPolygon".into(),
-        ));
-    }
-    let gj: GeoJson = text
-        .parse()
-        .map_err(|e| QueryError::BadGeometry(format!("the body is not valid GeoJSON: {e}")))?;
-    let geometry = match gj {
+    let geometry = match read_geojson(body)? {
         GeoJson::Geometry(g) => g,
         GeoJson::Feature(f) => f.geometry.ok_or_else(|| QueryError::BadGeometry("the Feature has no geometry".into()))?,
         GeoJson::FeatureCollection(_) => {
@@ -72,6 +62,28 @@ pub fn parse_polygon(body: &[u8], max_vertices: usize) -> Result<MultiPolygon<f6
             ))
         }
     };
+    geometry_to_bng(&geometry, max_vertices)
+}
+
+/// A request body as GeoJSON (any kind), or a sentence saying why it is not.
+pub(crate) fn read_geojson(body: &[u8]) -> Result<GeoJson, QueryError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| QueryError::BadGeometry("the body is not UTF-8 text".into()))?;
+    if text.trim().is_empty() {
+        return Err(QueryError::BadGeometry(
+            "the body is empty; send a GeoJSON Polygon or MultiPolygon".into(),
+        ));
+    }
+    text.parse()
+        .map_err(|e| QueryError::BadGeometry(format!("the body is not valid GeoJSON: {e}")))
+}
+
+/// A GeoJSON Polygon or MultiPolygon (WGS84) in British National Grid, checked for size and
+/// validity like [`parse_polygon`]'s.
+pub fn geometry_to_bng(
+    geometry: &geojson::Geometry,
+    max_vertices: usize,
+) -> Result<MultiPolygon<f64>, QueryError> {
     let count = position_count(&geometry.value);
     if count > max_vertices {
         return Err(QueryError::TooManyVertices {

@@ -1,15 +1,16 @@
-//! A boundary uploaded as a zipped ESRI shapefile (`POST /api/query` with a zip body): the
-//! .shp's polygon records (all of them, as one MultiPolygon) in British National Grid or WGS84
-//! as its .prj says, moved into British National Grid and checked like a drawn polygon
-//! ([`super::polygon::check_polygon`]), so the answer is the GeoJSON body's.
+//! A boundary uploaded as a zipped ESRI shapefile (`POST /api/query` with a zip body): each
+//! polygon record of the .shp (named from the .dbf's name field when there is one), in
+//! British National Grid or WGS84 as its .prj says, moved into British National Grid. The
+//! records are then checked and summarised like a GeoJSON FeatureCollection's features
+//! ([`super::boundary`]).
 //!
 //! Failure modes: each a [`QueryError::BadGeometry`] sentence: not a zip, no .shp, no or an
-//! unknown .prj, a shape that is not a polygon, no polygon at all, or the polygon checks.
+//! unknown .prj, a shape that is not a polygon, no polygon at all, or too many positions.
 
-use super::polygon::check_polygon;
+use super::boundary::Part;
 use super::QueryError;
 use crate::geom::crs::{wgs84_to_bng, wkt_is_british_national_grid};
-use geo::{MapCoords, MultiPolygon};
+use geo::{CoordsIter, MapCoords, MultiPolygon};
 use std::io::{Cursor, Read};
 
 /// The first bytes of every zip file (a local file header).
@@ -24,12 +25,10 @@ fn bad(message: String) -> QueryError {
     QueryError::BadGeometry(message)
 }
 
-/// Reads the one .shp (and its .prj) of a zip: its polygons in British National Grid,
-/// checked for validity and at most `max_vertices` positions.
-pub fn parse_zipped_shapefile(
-    body: &[u8],
-    max_vertices: usize,
-) -> Result<MultiPolygon<f64>, QueryError> {
+/// Reads the one .shp (and its .prj, and .dbf if any) of a zip: one [`Part`] per polygon
+/// record, in British National Grid, at most `max_vertices` positions in all. Validity is
+/// checked by the caller.
+pub fn read_zipped_shapefile(body: &[u8], max_vertices: usize) -> Result<Vec<Part>, QueryError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(body))
         .map_err(|e| bad(format!("the body is not a readable zip file: {e}")))?;
     let names: Vec<String> = zip
@@ -85,7 +84,20 @@ pub fn parse_zipped_shapefile(
     let shapes = shapefile::ShapeReader::new(Cursor::new(read(&shp)?))
         .and_then(|r| r.read())
         .map_err(|e| bad(format!("{shp} is not a readable shapefile: {e}")))?;
-    let mut polygons = Vec::new();
+    let dbf_name = names
+        .iter()
+        .find(|n| {
+            n.len() == stem.len() + 4
+                && n.starts_with(stem)
+                && n.to_ascii_lowercase().ends_with(".dbf")
+        })
+        .cloned();
+    let labels = match dbf_name {
+        Some(name) => record_names(&read(&name)?, &name)?,
+        None => Vec::new(),
+    };
+    let mut parts = Vec::new();
+    let mut count = 0;
     for (i, shape) in shapes.into_iter().enumerate() {
         let converted = match shape {
             shapefile::Shape::Polygon(p) => MultiPolygon::<f64>::try_from(p),
@@ -100,30 +112,63 @@ pub fn parse_zipped_shapefile(
                 )))
             }
         };
-        let mp = converted.map_err(|e| bad(format!("record {} of {shp}: {e}", i + 1)))?;
-        polygons.extend(mp.0);
+        let mut mp = converted.map_err(|e| bad(format!("record {} of {shp}: {e}", i + 1)))?;
+        count += mp.coords_count();
+        if count > max_vertices {
+            return Err(QueryError::TooManyVertices {
+                count,
+                max: max_vertices,
+            });
+        }
+        if wgs84 {
+            mp = mp.map_coords(|c| {
+                let (x, y) = wgs84_to_bng(c.x, c.y);
+                geo::coord! { x: x, y: y }
+            });
+        }
+        parts.push(Part {
+            name: labels.get(i).cloned().flatten(),
+            what: format!("record {} of {shp}", i + 1),
+            polygon: mp,
+        });
     }
-    if polygons.is_empty() {
+    if parts.is_empty() {
         return Err(bad(format!("{shp} holds no polygon")));
     }
-    let count: usize = polygons
+    Ok(parts)
+}
+
+/// Each record's name from a .dbf: the text of the first field whose name ends in NAME or NM
+/// (NAME, or LAD22NM as ONS names them); none when the table has no such field.
+fn record_names(dbf: &[u8], file: &str) -> Result<Vec<Option<String>>, QueryError> {
+    let mut reader = shapefile::dbase::Reader::new(Cursor::new(dbf))
+        .map_err(|e| bad(format!("{file} is not a readable dBase table: {e}")))?;
+    let field = reader
+        .fields()
         .iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-        .sum();
-    if count > max_vertices {
-        return Err(QueryError::TooManyVertices {
-            count,
-            max: max_vertices,
+        .map(|f| f.name().to_string())
+        .find(|n| {
+            let u = n.to_ascii_uppercase();
+            u.ends_with("NAME") || u.ends_with("NM")
         });
-    }
-    let mut mp = MultiPolygon(polygons);
-    if wgs84 {
-        mp = mp.map_coords(|c| {
-            let (x, y) = wgs84_to_bng(c.x, c.y);
-            geo::coord! { x: x, y: y }
-        });
-    }
-    check_polygon(mp)
+    let Some(field) = field else {
+        return Ok(Vec::new());
+    };
+    let records = reader
+        .read()
+        .map_err(|e| bad(format!("{file} is not a readable dBase table: {e}")))?;
+    Ok(records
+        .iter()
+        .map(|r| match r.get(&field) {
+            Some(shapefile::dbase::FieldValue::Character(Some(s))) if !s.trim().is_empty() => {
+                Some(s.trim().to_string())
+            }
+            Some(shapefile::dbase::FieldValue::Memo(s)) if !s.trim().is_empty() => {
+                Some(s.trim().to_string())
+            }
+            _ => None,
+        })
+        .collect())
 }
 
 /// True for a geographic WGS84 .prj (as ESRI and GDAL write it).
