@@ -176,8 +176,10 @@ test('drawing a polygon shows the /api/query summary', async () => {
   }
   await p.page.click('#draw-finish');
   await p.page.waitForFunction(() => document.getElementById('summary').dataset.state === 'ready');
-  const geometry = await p.page.evaluate(() => window.atlas.app.planner.result.geometry);
-  assert.equal(geometry.coordinates[0].length, 5);
+  // the shape as the server read it back: one polygon of four corners (closed: five)
+  const geometry = await p.page.evaluate(() => window.atlas.app.planner.result.boundary.features[0].geometry);
+  assert.equal(geometry.coordinates.length, 1);
+  assert.equal(geometry.coordinates[0][0].length, 5);
   const api = await getJson(server.base, '/api/query', { method: 'POST', body: JSON.stringify(geometry) });
   assert.equal(await p.page.textContent('#summary [data-field="population"]'), Math.round(api.summary.population).toLocaleString('en-GB'));
   assert.equal(await p.page.textContent('#summary [data-field="children"]'), Math.round(api.summary.indicators.population_0_15_2019.value).toLocaleString('en-GB'));

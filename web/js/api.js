@@ -43,6 +43,13 @@ export const api = {
     headers: { 'content-type': 'application/geo+json' },
     body: JSON.stringify(geometry),
   }),
+  /** A boundary as sent (GeoJSON text or a zipped shapefile's bytes); the answer carries the
+   * boundary as the server read it (`boundary`, WGS84) and one answer per feature. */
+  queryBoundary: (body, contentType) => json('/api/query?boundary=geojson', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  }),
 };
 
 /** URL of a rule selection; format is 'json', 'csv' or 'geojson'. */

@@ -162,6 +162,7 @@ class App {
           document.body.classList.toggle('drawing', d);
           this.am.map.resize();
         },
+        onShape: shape => { this.state.shape = shape; this.updateUrl(); },
       });
       $('draw-start').disabled = false;
     } else {
@@ -170,6 +171,7 @@ class App {
     await this.apply();
     if (this.state.area) await this.openArea(this.state.area.layer, this.state.area.code, { fly: !linkedView });
     if (this.state.card) await this.scorecard.open(this.state.card.layer, this.state.card.code);
+    if (this.state.shape && this.planner) await this.planner.restore(this.state.shape);
     if (this.am) {
       await this.am.idle();
       atlas.firstRender = performance.now();

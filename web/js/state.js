@@ -4,6 +4,8 @@
 // from = the earlier year of the change view, card = the scorecard open over the map), e.g.
 // ?ind=no2_mean&year=2019&geo=lsoa&mode=single&at=12.00/51.50070/-0.12760&area=lsoa11/E01004733
 // ?ind=violence&year=2019&from=2011&geo=boroughs&mode=change&card=boroughs/E09000033
+// A drawn or uploaded shape rides in the #fragment (shape.js packs it; title and feature names
+// beside it): #shape=...&title=Camden.zip&names=["Camden","Islington"]
 
 import { familyOf, periodOf } from './catalog.js';
 
@@ -32,7 +34,14 @@ export function fromUrl(href, catalog) {
     dep: null,
     from: null,
     card: null,
+    shape: null,
   };
+  const h = new URLSearchParams(new URL(href).hash.slice(1));
+  if (h.get('shape')) {
+    let names = [];
+    try { names = JSON.parse(h.get('names') || '[]'); } catch { names = []; }
+    state.shape = { code: h.get('shape'), title: h.get('title') || 'Shared area', names: Array.isArray(names) ? names : [] };
+  }
   const ind = q.get('ind');
   // a family key, or (older links) the id-without-year of a member of what is now a series
   const fam = ind && (catalog.familyByKey.get(ind) || catalog.families.find(f => f.members.some(m => familyOf(m.id) === ind)));
@@ -80,5 +89,11 @@ export function toUrl(state, catalog) {
   }
   if (state.area) q.set('area', `${state.area.layer}/${state.area.code}`);
   if (state.card) q.set('card', state.card.layer === 'london' ? 'london' : `${state.card.layer}/${state.card.code}`);
-  return `${location.pathname}?${q.toString().replace(/%2F/g, '/')}`;
+  let hash = '';
+  if (state.shape) {
+    const h = new URLSearchParams({ shape: state.shape.code, title: state.shape.title });
+    if (state.shape.names && state.shape.names.some(n => n)) h.set('names', JSON.stringify(state.shape.names));
+    hash = `#${h.toString()}`;
+  }
+  return `${location.pathname}?${q.toString().replace(/%2F/g, '/')}${hash}`;
 }
