@@ -62,6 +62,7 @@ pub fn build(manifest: &Manifest, options: &Options) -> Result<Atlas, AtlasError
         headlines: manifest.headlines().to_vec(),
         postcodes,
         context,
+        data_modified: dir.newest_change(),
         names: Default::default(),
     })
 }

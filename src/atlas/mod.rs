@@ -85,6 +85,9 @@ pub struct Atlas {
     pub postcodes: Option<Postcodes>,
     /// Places, stations, water and glyphs, when the manifest names them.
     pub context: Option<crate::context::Context>,
+    /// When the newest data file last changed: `Last-Modified` of the answers, and the
+    /// GeoPackage's `last_change` (so replicas of the same files answer the same bytes).
+    pub data_modified: Option<std::time::SystemTime>,
     /// Every searchable name, keyed for matching (built on the first search).
     pub(crate) names: std::sync::OnceLock<Vec<crate::query::search::Name>>,
 }

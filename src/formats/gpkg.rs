@@ -49,9 +49,15 @@ pub fn write(table: &LayerTable, path: &Path) -> Result<(), GpkgError> {
     let name = table.layer.id.as_str();
     // The extent is filled in from the R-tree once the features are in.
     tx.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) \
-         VALUES (?1, 'features', ?2, ?3, ?4)",
-        params![name, table.layer.title, table.description(), crs.epsg()],
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id, \
+         last_change) VALUES (?1, 'features', ?2, ?3, ?4, ?5)",
+        params![
+            name,
+            table.layer.title,
+            table.description(),
+            crs.epsg(),
+            table.modified_iso()
+        ],
     )?;
     tx.execute(
         "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', 'MULTIPOLYGON', ?2, 0, 0)",
@@ -136,9 +142,13 @@ fn write_provenance(tx: &rusqlite::Transaction, table: &LayerTable) -> Result<()
     tx.execute_batch(
         "CREATE TABLE fields (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, field TEXT, \
          type TEXT, title TEXT, unit TEXT, period TEXT, method TEXT, source TEXT, \
-         source_title TEXT, publisher TEXT, licence TEXT, attribution TEXT, url TEXT);
-         INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
-           ('fields', 'attributes', 'fields', 'What each indicator field means and where its values come from');",
+         source_title TEXT, publisher TEXT, licence TEXT, attribution TEXT, url TEXT);",
+    )?;
+    tx.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) \
+         VALUES ('fields', 'attributes', 'fields', \
+         'What each indicator field means and where its values come from', ?1)",
+        params![table.modified_iso()],
     )?;
     {
         let mut add = tx.prepare(
@@ -174,9 +184,9 @@ fn write_provenance(tx: &rusqlite::Transaction, table: &LayerTable) -> Result<()
         params![table.provenance_json().to_string()],
     )?;
     tx.execute(
-        "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) \
-         VALUES ('table', ?1, 1)",
-        params![table.layer.id],
+        "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id, \
+         timestamp) VALUES ('table', ?1, 1, ?2)",
+        params![table.layer.id, table.modified_iso()],
     )?;
     Ok(())
 }

@@ -105,6 +105,17 @@ pub struct LayerTable<'a> {
     pub fields: Vec<Field<'a>>,
     /// The atlas's attribution lines (boundaries and data).
     pub attribution: &'a [String],
+    /// When the data last changed (the atlas's `data_modified`).
+    pub modified: Option<std::time::SystemTime>,
+}
+
+impl LayerTable<'_> {
+    /// When the data last changed, as GeoPackage writes times (ISO 8601 UTC, milliseconds);
+    /// the epoch when unknown. Never the time of writing, so the same data gives the same file.
+    pub fn modified_iso(&self) -> String {
+        let t = self.modified.unwrap_or(std::time::UNIX_EPOCH);
+        humantime::format_rfc3339_millis(t).to_string()
+    }
 }
 
 /// The text columns every table starts with (code, name, borough code).
@@ -126,6 +137,7 @@ impl<'a> LayerTable<'a> {
             crs,
             fields,
             attribution: &atlas.attribution,
+            modified: atlas.data_modified,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod archive;
 pub mod cached;
+pub mod conditional;
 pub mod downloads;
 pub mod errors;
 pub mod fonts;
@@ -73,8 +74,13 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers(Any)
-        .expose_headers([axum::http::header::ETAG, ogc::CONTENT_CRS]);
+        .expose_headers([
+            axum::http::header::ETAG,
+            axum::http::header::LAST_MODIFIED,
+            ogc::CONTENT_CRS,
+        ]);
     let archive_file = archive::file_route(&state);
+    let modified = state.atlas.data_modified;
     Router::new()
         .route("/api/health", get(api::health))
         .route("/api/ready", get(ops::ready))
@@ -131,6 +137,11 @@ pub fn router(state: AppState) -> Router {
                 "internal error",
             ))
         }))
+        // Outside compression, so each ETag names the bytes actually sent.
+        .layer(axum::middleware::from_fn_with_state(
+            modified,
+            conditional::validators,
+        ))
         .layer(cors)
         .layer(axum::middleware::from_fn(ops::observe))
         .with_state(state)

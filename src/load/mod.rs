@@ -185,6 +185,22 @@ impl<'m> DataDir<'m> {
         })
     }
 
+    /// When the newest of the manifest's files last changed (their modification times): the
+    /// data's `Last-Modified`. None when no time can be read.
+    pub fn newest_change(&self) -> Option<std::time::SystemTime> {
+        self.manifest
+            .sources()
+            .iter()
+            .flat_map(|s| &s.files)
+            .filter_map(|f| {
+                std::fs::metadata(self.root.join(&f.path))
+                    .ok()?
+                    .modified()
+                    .ok()
+            })
+            .max()
+    }
+
     /// Opens a file and every manifest file that shares its stem (a shapefile's .shx, .dbf, .prj).
     pub fn open_with_siblings(&self, rel: &str) -> Result<PathBuf, LoadError> {
         let stem = rel.rsplit_once('.').map(|(s, _)| s).unwrap_or(rel);
