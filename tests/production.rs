@@ -337,6 +337,7 @@ fn star_body(n: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_work_pool_answers_503_with_retry_after_while_cheap_requests_go_on() {
+    let _alone = FORKING.lock().await;
     let options = ServeOptions {
         pool: PoolLimits {
             workers: 1,
@@ -531,4 +532,64 @@ fn an_export_onto_a_full_disk_leaves_the_previous_export_intact() {
     assert!(after.len() < before.len());
     drop(disk);
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Held by the tests that fork polygon queries, so one never sees the other's children.
+static FORKING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Child processes of this process (forked polygon queries still running).
+fn children() -> Vec<String> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .expect("tasks")
+        .flatten()
+    {
+        if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
+            out.extend(list.split_whitespace().map(str::to_string));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_polygon_is_stopped_when_its_client_leaves() {
+    let _alone = FORKING.lock().await;
+    let (base, handle, _t) = start(ServeOptions::default(), AppState::new(atlas()), None).await;
+    // The 19,000-vertex star spends over 90 s of CPU in one overlay, which cannot be
+    // interrupted; its child process is killed instead.
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(1500))
+        .build()
+        .expect("client");
+    let post = tokio::spawn(
+        client
+            .post(format!("{base}/api/query"))
+            .body(star_body(19_000))
+            .send(),
+    );
+    // Its work runs in a child process of the server (this test process).
+    let mut seen = Vec::new();
+    while seen.is_empty() && !post.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        seen = children();
+    }
+    assert!(!seen.is_empty(), "no child process ran the query");
+    let gone = post.await.expect("task");
+    assert!(gone.is_err(), "the star was answered within 1.5 s");
+    // The server sees the connection close, raises the cancel flag, kills the child.
+    let mut left = children();
+    for _ in 0..100 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        left = children();
+    }
+    assert!(left.is_empty(), "still running: {left:?}");
+    assert_eq!(handle.ops().pool.stats().abandoned, 0);
+    // and the server answers as before
+    let ok = reqwest::get(format!("{base}/api/health"))
+        .await
+        .expect("health");
+    assert_eq!(ok.status(), 200);
 }

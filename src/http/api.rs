@@ -5,12 +5,14 @@
 
 use super::cached::{document, json_bytes, REVALIDATE};
 use super::errors::{rejection, ApiError};
+use super::isolate::{run_isolated, Isolated};
 use super::pool::{Cancel, CpuBudget};
 use super::{blocking, blocking_within, AppState};
 use crate::formats;
 use crate::query::boundary::parse_boundary;
 use crate::query::polygon::MAX_VERTICES;
 use crate::query::select::Filter;
+use crate::query::upload::is_zip;
 use crate::query::QueryError;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -25,10 +27,14 @@ use std::collections::HashMap;
 /// Media type of the JSON answers.
 const JSON: &str = "application/json";
 
-/// Longest a polygon query may run (wall clock, once started) before it is answered 422
-/// and left behind: one exact intersection cannot be interrupted (the 19,000-vertex star
-/// spends over 90 s of CPU in one), so the CPU budget alone cannot bound it.
+/// Longest a polygon query may run (wall clock, once started) before it is answered 422: a
+/// large boundary's child process is then killed; a small one's worker is left to finish
+/// its current overlay (small ones take milliseconds) on a thread the pool has replaced.
 pub const QUERY_RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Boundaries larger than this (bytes of GeoJSON, about 600 corners) and every zipped
+/// shapefile are computed in a child process that can be killed ([`run_isolated`]).
+pub const ISOLATE_ABOVE_BYTES: usize = 16 * 1024;
 
 /// CPU time a polygon query may use before it is refused (422) as too intricate.
 pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
@@ -151,20 +157,41 @@ pub async fn query(
     };
     let body = body.map_err(|e| rejection(e.status(), e.body_text()))?;
     let atlas = s.atlas.clone();
-    // Parsing and the validity check (a second at 20,000 vertices) run on the pool too; the
-    // budget is the worker's CPU time, and the work stops when the client goes away.
+    // Parsing, the validity check (a second at 20,000 vertices) and the overlays run on a
+    // pool worker. A large boundary runs in a child process forked from it: one exact
+    // overlay cannot be interrupted, but the child can be killed once its CPU time passes
+    // the budget or the client goes away. A small one (a drawn shape) runs in the worker,
+    // where the budget is checked between areas; forking would cost it about 9 ms.
+    let isolate = is_zip(&body) || body.len() > ISOLATE_ABOVE_BYTES;
     let work = move |cancel: &Cancel| {
+        let compute = |keep_going: &dyn Fn() -> bool| {
+            // A GeoJSON polygon or FeatureCollection, or a zipped shapefile.
+            let boundary = parse_boundary(&body, MAX_VERTICES)?;
+            let answer =
+                atlas.query_boundary_while(&boundary, with_geojson, QUERY_BUDGET, keep_going)?;
+            json_bytes(&answer)
+        };
+        if isolate {
+            return run_isolated(QUERY_BUDGET, cancel, || compute(&|| true));
+        }
         let budget = CpuBudget::start(QUERY_BUDGET);
-        // A GeoJSON polygon or FeatureCollection, or a zipped shapefile.
-        let boundary = parse_boundary(&body, MAX_VERTICES)?;
-        atlas.query_boundary_while(&boundary, with_geojson, QUERY_BUDGET, &|| {
-            budget.left() && !cancel.is_cancelled()
-        })
+        Isolated::Done(compute(&|| budget.left() && !cancel.is_cancelled()))
     };
-    let answer = blocking_within(work, QUERY_RUN_LIMIT, "polygon query")
-        .await?
-        .ok_or(QueryError::TooComplex(QUERY_BUDGET.as_secs_f64()))??;
-    Ok(Json(answer).into_response())
+    let too_complex = || ApiError::from(QueryError::TooComplex(QUERY_BUDGET.as_secs_f64()));
+    match blocking_within(work, QUERY_RUN_LIMIT, "polygon query").await? {
+        Some(Isolated::Done(answer)) => {
+            Ok(([(header::CONTENT_TYPE, JSON)], answer?).into_response())
+        }
+        None | Some(Isolated::OverBudget) => Err(too_complex()),
+        Some(Isolated::Cancelled) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the polygon query was stopped before it finished (the request ended)",
+        )),
+        Some(Isolated::Failed(why)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the polygon query failed: {why}"),
+        )),
+    }
 }
 
 /// The `format` parameter, lower-cased, if one of `allowed` (the first is the default).

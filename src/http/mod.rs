@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod downloads;
 pub mod errors;
 pub mod fonts;
+pub mod isolate;
 pub mod maps;
 pub mod ogc;
 pub mod ops;
