@@ -162,6 +162,17 @@ export async function screenPoint(page, lon, lat) {
   }, [lon, lat]);
 }
 
+/** Draws a polygon with the planner's tool: Draw an area, a click per corner, Finish. */
+export async function drawPolygon(page, corners) {
+  await page.click('#draw-start');
+  for (const [lon, lat] of corners) {
+    const pt = await screenPoint(page, lon, lat);
+    await page.mouse.click(pt.x, pt.y);
+    await page.waitForTimeout(350); // clicks further apart than a double-click
+  }
+  await page.click('#draw-finish');
+}
+
 export async function getJson(base, path, init) {
   const res = await fetch(base + path, init);
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);

@@ -7,7 +7,7 @@ import { mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, openPage, waitReady, mapIdle, mapPixels, screenPoint, getJson, lowContrast, allProblems, SHOTS, useSession } from './harness.mjs';
+import { startServer, openPage, waitReady, mapIdle, mapPixels, screenPoint, drawPolygon, getJson, lowContrast, allProblems, SHOTS, useSession } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { server, browser } = useSession();
@@ -168,13 +168,7 @@ test('a permalink restores indicator, year, geography, view and selected area', 
 
 test('drawing a polygon shows the /api/query summary', async () => {
   const p = await openPage(browser.context, server.base, '/?geo=lsoa&at=15/51.5025/-0.125');
-  await p.page.click('#draw-start');
-  for (const [lon, lat] of [[-0.13, 51.5], [-0.12, 51.5], [-0.12, 51.505], [-0.13, 51.505]]) {
-    const pt = await screenPoint(p.page, lon, lat);
-    await p.page.mouse.click(pt.x, pt.y);
-    await p.page.waitForTimeout(350); // clicks further apart than a double-click
-  }
-  await p.page.click('#draw-finish');
+  await drawPolygon(p.page, [[-0.13, 51.5], [-0.12, 51.5], [-0.12, 51.505], [-0.13, 51.505]]);
   await p.page.waitForFunction(() => document.getElementById('summary').dataset.state === 'ready');
   // the shape as the server read it back: one polygon of four corners (closed: five)
   const geometry = await p.page.evaluate(() => window.atlas.app.planner.result.boundary.features[0].geometry);

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPage, mapIdle, screenPoint, getJson, allProblems, SHOTS, useSession } from './harness.mjs';
+import { openPage, mapIdle, drawPolygon, getJson, allProblems, SHOTS, useSession } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const data = process.env.ATLAS_DATA || join(root, '..', 'shared', 'data');
@@ -108,13 +108,7 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 
 test('a drawn shape is kept in the permalink', async () => {
   const p = await openPage(browser.context, server.base, '/?geo=lsoa&at=15/51.5025/-0.125');
-  await p.page.click('#draw-start');
-  for (const [lon, lat] of [[-0.13, 51.5], [-0.12, 51.5], [-0.12, 51.505], [-0.13, 51.505]]) {
-    const pt = await screenPoint(p.page, lon, lat);
-    await p.page.mouse.click(pt.x, pt.y);
-    await p.page.waitForTimeout(350);
-  }
-  await p.page.click('#draw-finish');
+  await drawPolygon(p.page, [[-0.13, 51.5], [-0.12, 51.5], [-0.12, 51.505], [-0.13, 51.505]]);
   await summaryReady(p.page);
   const first = await p.page.evaluate(() => window.atlas.app.planner.result.answer);
   const url = p.page.url();
