@@ -170,6 +170,14 @@ async fn pmtiles_and_mbtiles_exports_hold_the_servers_tiles() {
     assert_eq!(head[7], 3, "PMTiles version 3");
     let on_disk = std::fs::read(&pm).expect("read");
     assert_eq!(&head[..], &on_disk[..127]);
+    // The whole file, streamed as it is (with the file's own Last-Modified).
+    let whole = reqwest::get(format!("{archived}/archive/{name}"))
+        .await
+        .expect("whole file");
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    assert!(whole.headers().contains_key("last-modified"));
+    assert!(whole.bytes().await.expect("body")[..] == on_disk[..]);
 
     // Without an archive, the archive routes say so.
     let r = reqwest::get(format!("{live}/tiles/archive.json"))

@@ -7,8 +7,9 @@
 //! `Cache-Control` of their own get `no-cache` (revalidate each time).
 //!
 //! Left alone: other methods, statuses other than 200, `Cache-Control: no-store` answers
-//! (per-request documents), and the operator's endpoints (health, readiness, metrics), which
-//! must always answer afresh.
+//! (per-request documents), files served with byte ranges (a tile archive is streamed, not
+//! read into memory), and the operator's endpoints (health, readiness, metrics), which must
+//! always answer afresh.
 //!
 //! Failure modes: a body that fails while being read is answered 500 with a sentence (the
 //! handler's bytes are already in memory, so this does not happen in practice).
@@ -22,6 +23,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::time::SystemTime;
+
+/// Largest answer of known size read into memory to compute its ETag.
+const MAX_BUFFERED: u64 = 256 << 20;
 
 /// Paths whose answers describe the moment, not the data.
 const LIVE: [&str; 3] = ["/api/health", "/api/ready", "/metrics"];
@@ -56,8 +60,15 @@ pub async fn validators(
             }
         }
     }
-    if parts.headers.contains_key(header::ETAG) {
-        // Tiles and cached documents: their own ETag and 304 already.
+    if parts.headers.contains_key(header::ETAG)
+        || parts.headers.contains_key(header::ACCEPT_RANGES)
+        || axum::body::HttpBody::size_hint(&body)
+            .exact()
+            .is_some_and(|n| n > MAX_BUFFERED)
+    {
+        // Tiles and cached documents have their own ETag and 304 already; files served with
+        // ranges (a tile archive, possibly gigabytes) are streamed with the file's own
+        // Last-Modified, never read into memory here.
         return Response::from_parts(parts, body);
     }
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
