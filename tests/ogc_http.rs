@@ -366,7 +366,7 @@ async fn bad_requests_are_json_sentences_with_the_spec_status() {
             400,
             "unknown query parameter colour",
         ),
-        ("/ogc/conformance?f=html", 400, "f \"html\""),
+        ("/ogc/conformance?f=xml", 400, "f \"xml\""),
     ];
     for (path, status, says) in cases {
         let (s, h, body) = get(&format!("{base}{path}")).await;
@@ -475,4 +475,95 @@ async fn fixed_documents_carry_strong_etags_and_answer_304() {
     };
     let (t1, t2) = (tag("a.example").await, tag("b.example").await);
     assert!(t1.starts_with("http://a.example/") && t2.starts_with("http://b.example/"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_get_html_pages_made_from_the_same_documents() {
+    let base = server().await;
+    let text = |url: String, accept: Option<&'static str>| async move {
+        let mut r = client().get(&url);
+        if let Some(a) = accept {
+            r = r.header("accept", a);
+        }
+        let r = r.send().await.expect("request");
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, headers, r.text().await.expect("body"))
+    };
+    let browser = Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+    // A browser's Accept gets the page; no Accept (GDAL, QGIS, curl) gets JSON; both vary.
+    let (status, h, page) = text(format!("{base}/ogc/collections"), browser).await;
+    assert_eq!(status, 200);
+    assert!(h[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(h.get_all("vary").iter().any(|v| v == "Accept"));
+    let (_, h, json) = text(format!("{base}/ogc/collections"), None).await;
+    assert_eq!(h[CONTENT_TYPE], "application/json");
+    assert!(h.get_all("vary").iter().any(|v| v == "Accept"));
+    let doc: Value = serde_json::from_str(&json).expect("JSON");
+    // every collection of the JSON is a row of the page, linked to its own page
+    for c in doc["collections"].as_array().expect("collections") {
+        let id = c["id"].as_str().expect("id");
+        assert!(
+            page.contains(&format!("href=\"collections/{id}?f=html\"")),
+            "{id}"
+        );
+    }
+    let alternate = link(&doc, "alternate").expect("an HTML alternate");
+    assert_eq!(alternate["type"], "text/html");
+
+    // An items page: a row per feature, the same ids as the GeoJSON page, and the next page.
+    let url = format!("{base}/ogc/collections/lsoa11/items?limit=7&offset=100");
+    let (_, _, page) = text(format!("{url}&f=html"), None).await;
+    let (_, _, gj) = get(&url).await;
+    let ids: Vec<&str> = gj["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 7);
+    assert_eq!(page.matches("<tr><td><a href=\"items/").count(), 7);
+    for id in &ids {
+        assert!(
+            page.contains(&format!("href=\"items/{id}?f=html\"")),
+            "{id}"
+        );
+    }
+    assert!(page.contains("<h1>7 of 4835 features</h1>"));
+    let next = link(&gj, "next").expect("next")["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(page.contains(&format!("{}&amp;f=html", next.replace('&', "&amp;"))));
+
+    // A feature page lists every property with the JSON's values.
+    let (_, _, page) = text(
+        format!("{base}/ogc/collections/lsoa11/items/E01004733?f=html"),
+        None,
+    )
+    .await;
+    let (_, _, f) = get(&format!("{base}/ogc/collections/lsoa11/items/E01004733")).await;
+    assert!(page.contains("<h1>Westminster 020C (E01004733)</h1>"));
+    for (k, v) in f["properties"].as_object().expect("properties") {
+        let shown = match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        assert!(
+            page.contains(&format!("<th scope=\"row\">{k}</th><td>{shown}</td>")),
+            "{k}"
+        );
+    }
+    // f=json wins over a browser's Accept; unknown formats are named.
+    let (_, h, _) = text(format!("{base}/ogc?f=json"), browser).await;
+    assert_eq!(h[CONTENT_TYPE], "application/json");
+    let (status, _, body) = text(format!("{base}/ogc?f=xml"), None).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("f=json or f=html"), "{body}");
+    let (_, _, conf) = get(&format!("{base}/ogc/conformance")).await;
+    assert!(conf["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html"));
 }

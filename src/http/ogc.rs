@@ -10,7 +10,8 @@ use super::cached::{document, json_bytes, REVALIDATE};
 use super::errors::{rejection, ApiError};
 use super::tiles::base_url;
 use super::{blocking, AppState};
-use crate::ogc::params::{feature_crs, plain, ItemsQuery};
+use crate::ogc::html::{self, Page};
+use crate::ogc::params::{feature_crs, plain, wants_html, ItemsQuery};
 use crate::ogc::{self, items, openapi, Crs, GEOJSON, JSON, OPENAPI_JSON};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -33,10 +34,13 @@ fn root(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(format!("{}/ogc", base_url(s, headers)?))
 }
 
+/// A fixed document: JSON from the document cache, or its HTML page (`page`) when the
+/// client asks for one (`f=html`, or a browser's Accept).
 async fn fixed<F>(
     s: &AppState,
     headers: &HeaderMap,
-    what: &str,
+    p: &HashMap<String, String>,
+    (what, page): (&str, Page),
     media_type: &'static str,
     build: F,
 ) -> Result<Response, ApiError>
@@ -45,11 +49,37 @@ where
 {
     let base = root(s, headers)?;
     let atlas = s.atlas.clone();
+    if page_wanted(p, headers) {
+        let doc = build(&atlas, &base)?;
+        return Ok(page_answer(page, &doc, &atlas));
+    }
     let key = format!("ogc:{what}\n{base}");
-    document(s, key, media_type, REVALIDATE, headers, move || {
+    let r = document(s, key, media_type, REVALIDATE, headers, move || {
         json_bytes(&build(&atlas, &base)?)
     })
-    .await
+    .await?;
+    Ok(varies_by_accept(r, p))
+}
+
+/// HTML wanted: `f=html`, or no `f` and a browser's Accept.
+fn page_wanted(p: &HashMap<String, String>, headers: &HeaderMap) -> bool {
+    wants_html(p, headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+}
+
+/// The HTML page of a document.
+fn page_answer(page: Page, doc: &serde_json::Value, atlas: &crate::atlas::Atlas) -> Response {
+    let html = html::render(page, doc, &atlas.attribution.join(" "));
+    let r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    varies_by_accept(r, &HashMap::new())
+}
+
+/// Without `f`, the answer depends on `Accept` (a browser gets HTML): caches must know.
+fn varies_by_accept(mut r: Response, p: &HashMap<String, String>) -> Response {
+    if !p.contains_key("f") {
+        r.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Accept"));
+    }
+    r
 }
 
 /// `GET /ogc`
@@ -58,8 +88,17 @@ pub async fn landing(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    plain(&params(q)?)?;
-    fixed(&s, &headers, "landing", JSON, |a, b| Ok(ogc::landing(a, b))).await
+    let p = params(q)?;
+    plain(&p)?;
+    fixed(
+        &s,
+        &headers,
+        &p,
+        ("landing", Page::Landing),
+        JSON,
+        |a, b| Ok(ogc::landing(a, b)),
+    )
+    .await
 }
 
 /// `GET /ogc/conformance`
@@ -68,10 +107,16 @@ pub async fn conformance(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    plain(&params(q)?)?;
-    fixed(&s, &headers, "conformance", JSON, |_, b| {
-        Ok(ogc::conformance(b))
-    })
+    let p = params(q)?;
+    plain(&p)?;
+    fixed(
+        &s,
+        &headers,
+        &p,
+        ("conformance", Page::Conformance),
+        JSON,
+        |_, b| Ok(ogc::conformance(b)),
+    )
     .await
 }
 
@@ -81,10 +126,18 @@ pub async fn api(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    plain(&params(q)?)?;
-    fixed(&s, &headers, "api", OPENAPI_JSON, |a, b| {
-        Ok(openapi::openapi(a, b))
-    })
+    let mut p = params(q)?;
+    plain(&p)?;
+    // The OpenAPI document has no page of its own: always JSON.
+    p.insert("f".into(), "json".into());
+    fixed(
+        &s,
+        &headers,
+        &p,
+        ("api", Page::Landing),
+        OPENAPI_JSON,
+        |a, b| Ok(openapi::openapi(a, b)),
+    )
     .await
 }
 
@@ -94,10 +147,16 @@ pub async fn collections(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    plain(&params(q)?)?;
-    fixed(&s, &headers, "collections", JSON, |a, b| {
-        Ok(ogc::collections(a, b))
-    })
+    let p = params(q)?;
+    plain(&p)?;
+    fixed(
+        &s,
+        &headers,
+        &p,
+        ("collections", Page::Collections),
+        JSON,
+        |a, b| Ok(ogc::collections(a, b)),
+    )
     .await
 }
 
@@ -109,13 +168,21 @@ pub async fn collection(
     q: Params,
 ) -> Result<Response, ApiError> {
     let Path(id) = path.map_err(|e| rejection(e.status(), e.body_text()))?;
-    plain(&params(q)?)?;
+    let p = params(q)?;
+    plain(&p)?;
     ogc::collection_layer(&s.atlas, &id)?;
     let what = format!("collection/{id}");
-    fixed(&s, &headers, &what, JSON, move |a, b| {
-        let layer = ogc::collection_layer(a, &id)?;
-        Ok(ogc::collection(a, layer, b))
-    })
+    fixed(
+        &s,
+        &headers,
+        &p,
+        (&what, Page::Collection),
+        JSON,
+        move |a, b| {
+            let layer = ogc::collection_layer(a, &id)?;
+            Ok(ogc::collection(a, layer, b))
+        },
+    )
     .await
 }
 
@@ -142,7 +209,8 @@ pub async fn collection_items(
     q: Params,
 ) -> Result<Response, ApiError> {
     let Path(id) = path.map_err(|e| rejection(e.status(), e.body_text()))?;
-    let query = ItemsQuery::parse(&params(q)?)?;
+    let p = params(q)?;
+    let query = ItemsQuery::parse(&p)?;
     ogc::collection_layer(&s.atlas, &id)?;
     let base = root(&s, &headers)?;
     let atlas = s.atlas.clone();
@@ -153,7 +221,10 @@ pub async fn collection_items(
         "features page",
     )
     .await??;
-    Ok(geojson_answer(doc, crs))
+    if page_wanted(&p, &headers) {
+        return Ok(page_answer(Page::Items, &doc, &s.atlas));
+    }
+    Ok(varies_by_accept(geojson_answer(doc, crs), &p))
 }
 
 /// `GET /ogc/collections/{id}/items/{code}`
@@ -164,8 +235,12 @@ pub async fn collection_item(
     q: Params,
 ) -> Result<Response, ApiError> {
     let Path((id, code)) = path.map_err(|e| rejection(e.status(), e.body_text()))?;
-    let crs = feature_crs(&params(q)?)?;
+    let p = params(q)?;
+    let crs = feature_crs(&p)?;
     let base = root(&s, &headers)?;
     let doc = items::item(&s.atlas, &id, &code, crs, &base)?;
-    Ok(geojson_answer(doc, crs))
+    if page_wanted(&p, &headers) {
+        return Ok(page_answer(Page::Item, &doc, &s.atlas));
+    }
+    Ok(varies_by_accept(geojson_answer(doc, crs), &p))
 }

@@ -9,6 +9,7 @@
 //! Failure modes: [`OgcError`]: an unknown collection or feature (404), a bad query
 //! parameter (400, naming the parameter and what it accepts).
 
+pub mod html;
 pub mod items;
 pub mod openapi;
 pub mod params;
@@ -33,13 +34,16 @@ pub const MAX_LIMIT: usize = 10_000;
 /// Media types of the answers.
 pub const GEOJSON: &str = "application/geo+json";
 pub const JSON: &str = "application/json";
+/// Media type of the HTML pages (Part 1, HTML conformance class).
+pub const HTML: &str = "text/html";
 pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 
 /// The conformance classes this service implements.
-pub const CONFORMANCE: [&str; 4] = [
+pub const CONFORMANCE: [&str; 5] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
 
@@ -273,6 +277,7 @@ pub fn landing(atlas: &Atlas, base: &str) -> Value {
         "attribution": atlas.attribution.join(" "),
         "links": [
             link(base.to_string(), "self", JSON, "This document"),
+            link(format!("{base}?f=html"), "alternate", HTML, "This document as HTML"),
             link(format!("{base}/api"), "service-desc", OPENAPI_JSON, "The API definition (OpenAPI 3.0)"),
             link(format!("{base}/conformance"), "conformance", JSON, "Conformance classes implemented"),
             link(format!("{base}/conformance"), "http://www.opengis.net/def/rel/ogc/1.0/conformance", JSON, "Conformance classes implemented"),
@@ -286,7 +291,10 @@ pub fn landing(atlas: &Atlas, base: &str) -> Value {
 pub fn conformance(base: &str) -> Value {
     json!({
         "conformsTo": CONFORMANCE,
-        "links": [link(format!("{base}/conformance"), "self", JSON, "This document")],
+        "links": [
+            link(format!("{base}/conformance"), "self", JSON, "This document"),
+            link(format!("{base}/conformance?f=html"), "alternate", HTML, "This document as HTML"),
+        ],
     })
 }
 
@@ -301,6 +309,7 @@ pub fn collection(atlas: &Atlas, layer: &Layer, base: &str) -> Value {
         "itemType": "feature",
         "links": [
             link(here.clone(), "self", JSON, "This collection"),
+            link(format!("{here}?f=html"), "alternate", HTML, "This collection as HTML"),
             link(format!("{here}/items"), "items", GEOJSON, &format!("The areas of {}", layer.title)),
             link(format!("{base}/collections"), "collection", JSON, "All collections"),
         ],
@@ -314,7 +323,10 @@ pub fn collection(atlas: &Atlas, layer: &Layer, base: &str) -> Value {
 /// `GET /ogc/collections`.
 pub fn collections(atlas: &Atlas, base: &str) -> Value {
     json!({
-        "links": [link(format!("{base}/collections"), "self", JSON, "This document")],
+        "links": [
+            link(format!("{base}/collections"), "self", JSON, "This document"),
+            link(format!("{base}/collections?f=html"), "alternate", HTML, "This document as HTML"),
+        ],
         "crs": Crs::ALL.iter().map(|c| c.uri()).collect::<Vec<_>>(),
         "collections": atlas.layers.iter().map(|l| collection(atlas, l, base)).collect::<Vec<_>>(),
     })

@@ -14,8 +14,8 @@ fn crs_uris() -> Vec<&'static str> {
 
 fn f_param() -> Value {
     json!({ "name": "f", "in": "query", "required": false, "style": "form", "explode": false,
-            "description": "The format of the answer: JSON (GeoJSON for features) is the only one.",
-            "schema": { "type": "string", "enum": ["json", "geojson", "application/geo+json"], "default": "json" } })
+            "description": "The format of the answer: JSON (GeoJSON for features; the default) or an HTML page (html; also chosen when a browser asks for text/html).",
+            "schema": { "type": "string", "enum": ["json", "geojson", "application/geo+json", "html"], "default": "json" } })
 }
 
 fn crs_param(name: &str, what: &str) -> Value {

@@ -9,8 +9,8 @@
 use super::{Crs, OgcError, DEFAULT_LIMIT, MAX_LIMIT};
 use std::collections::HashMap;
 
-/// Parameters every `/ogc` document accepts: `f` (the format; JSON only).
-const FORMAT_VALUES: [&str; 3] = ["json", "geojson", "application/geo+json"];
+/// Values of `f`, which every `/ogc` document accepts: JSON (the default) or an HTML page.
+const FORMAT_VALUES: [&str; 4] = ["json", "geojson", "application/geo+json", "html"];
 
 /// The query parameters of the items resource (the OpenAPI document lists the same).
 pub const ITEMS_PARAMETERS: [&str; 7] = [
@@ -63,9 +63,22 @@ fn refuse_unknown(p: &HashMap<String, String>, allowed: &[&str]) -> Result<(), O
 fn format_ok(p: &HashMap<String, String>) -> Result<(), OgcError> {
     match p.get("f").map(|f| f.trim().to_ascii_lowercase()) {
         Some(f) if !FORMAT_VALUES.contains(&f.as_str()) => Err(OgcError::BadParameter(format!(
-            "f \"{f}\" is not supported; this API answers JSON only (f=json)"
+            "f \"{f}\" is not supported; use f=json or f=html"
         ))),
         _ => Ok(()),
+    }
+}
+
+/// True when the answer should be an HTML page: `f=html`, or no `f` and a browser's `Accept`
+/// (text/html listed before any JSON type).
+pub fn wants_html(p: &HashMap<String, String>, accept: Option<&str>) -> bool {
+    match p.get("f").map(|f| f.trim().to_ascii_lowercase()) {
+        Some(f) => f == "html",
+        None => accept.is_some_and(|a| {
+            let html = a.find("text/html");
+            let json = a.find("json");
+            html.is_some_and(|h| json.is_none_or(|j| h < j))
+        }),
     }
 }
 
