@@ -297,3 +297,49 @@ async fn bad_features_are_named() {
         .expect("request");
     assert_eq!(r.status().as_u16(), 400);
 }
+
+/// A multipart/form-data body as a browser form sends it: a text field, then `file_field`.
+fn form(file_field: Option<(&str, &[u8])>) -> (Vec<u8>, String) {
+    let boundary = "----atlas-test-7d3f";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nCamden\r\n")
+            .into_bytes();
+    if let Some((name, bytes)) = file_field {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"{name}\"\r\nContent-Type: application/zip\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_upload_answers_like_the_raw_zip() {
+    let base = common::server().await;
+    let zip = zipped_borough(&temp("form"), "EPSG:27700");
+    let (s1, raw) = query(&base, zip.clone(), "application/zip").await;
+    let (body, media) = form(Some(("camden.zip", &zip)));
+    let (s2, from_form) = query(&base, body, &media).await;
+    assert_eq!((s1, s2), (200, 200), "{from_form}");
+    assert_eq!(lsoas(&from_form), lsoas(&raw));
+    assert_eq!(lsoas(&from_form), csv_lsoas(BOROUGH));
+    assert_eq!(
+        from_form["summary"]["population"],
+        raw["summary"]["population"]
+    );
+    let (body, media) = form(None);
+    let (status, answer) = query(&base, body, &media).await;
+    assert_eq!(status, 400);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("holds no file"),
+        "{answer}"
+    );
+}

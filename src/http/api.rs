@@ -143,6 +143,7 @@ pub async fn point(State(s): State<AppState>, q: Params) -> Result<Response, Api
 pub async fn query(
     State(s): State<AppState>,
     q: Params,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let p = params(q)?;
@@ -156,6 +157,7 @@ pub async fn query(
         }
     };
     let body = body.map_err(|e| rejection(e.status(), e.body_text()))?;
+    let body = form_file(&headers, body).await?;
     let atlas = s.atlas.clone();
     // Parsing, the validity check (a second at 20,000 vertices) and the overlays run on a
     // pool worker. A large boundary runs in a child process forked from it: one exact
@@ -192,6 +194,39 @@ pub async fn query(
             format!("the polygon query failed: {why}"),
         )),
     }
+}
+
+/// The boundary file of a `multipart/form-data` body (an HTML form, `curl -F file=@x.zip`):
+/// the first part that is a file, or the first part named `file`; any other body as it is.
+async fn form_file(headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("multipart/form-data") {
+        return Ok(body);
+    }
+    let request = axum::http::Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+        .map_err(|e| ApiError::bad_request(format!("the form cannot be read: {e}")))?;
+    use axum::extract::FromRequest;
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .map_err(|e| {
+            ApiError::bad_request(format!("the form cannot be read: {}", e.body_text()))
+        })?;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        ApiError::bad_request(format!("the form cannot be read: {}", e.body_text()))
+    };
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        if field.file_name().is_some() || field.name() == Some("file") {
+            return field.bytes().await.map_err(unreadable);
+        }
+    }
+    Err(ApiError::bad_request(
+        "the form holds no file; send the boundary (GeoJSON or a zipped shapefile) as a file field, e.g. curl -F file=@boundary.zip",
+    ))
 }
 
 /// The `format` parameter, lower-cased, if one of `allowed` (the first is the default).
