@@ -182,6 +182,7 @@ impl TileStore {
             layers.push(LayerFeatures {
                 layer,
                 fields,
+                integers: self.sources[i].integer_columns(&self.atlas, layer),
                 features,
             });
         }
