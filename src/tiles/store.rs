@@ -247,9 +247,12 @@ impl TileStore {
     }
 
     /// Builds the tiles of `tileset` from its minzoom to `maxzoom` over the data's extent
-    /// (for start-up warming and exports).
+    /// (for start-up warming and exports); nothing when the cache keeps nothing.
     pub fn warm(&self, t: Tileset, maxzoom: u8) -> Result<usize, TileError> {
         let mut n = 0;
+        if self.cache.stats().max_bytes == 0 {
+            return Ok(n);
+        }
         for z in self.minzoom(t)..=maxzoom.min(MAX_ZOOM) {
             for tile in self.tiles_at(t, z) {
                 self.get(t, tile)?;
