@@ -204,14 +204,14 @@ impl TileStore {
     }
 
     /// Builds a tile carrying `fields` and keeps it (tiles outside the data's box are empty and
-    /// never kept).
+    /// never kept). Its gzip is made when first asked for ([`EncodedTile::gzip`]).
     pub fn build(&self, t: Tileset, fields: &Fields, tile: TileId) -> Result<Cached, TileError> {
         if !self.meets_data(t, tile) {
             return Ok(None);
         }
         let built = self
             .render_fields(t, tile, fields)?
-            .map(|raw| Arc::new(EncodedTile::new(raw)));
+            .map(|raw| Arc::new(EncodedTile::lazy(raw)));
         self.cache.insert(t, fields, tile, built.clone());
         Ok(built)
     }
