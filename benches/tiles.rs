@@ -71,8 +71,9 @@ fn tiles(c: &mut Criterion) {
 
     // Where a cold tile with two properties (what a choropleth asks with ?fields=) spends its
     // time, the pieces of `TileStore::build`: `cut` (R-tree lookup, shift or clip of every
-    // area), `encode` (MVT of the cut areas), `render` (both), `miss` (render + gzip + ETag
-    // hash: a cache miss). benches/peers.sh compares the same tiles with PostGIS.
+    // area), `encode` (MVT of the cut areas), `render` (both), `miss` (render + ETag hash: a
+    // cache miss for a client without gzip), `miss_gzip` (and gzip: for a client with it).
+    // benches/peers.sh compares the same tiles with PostGIS.
     let two = Fields::only(["imd2019_decile", "no2_2016_mean"]);
     let sources: Vec<LayerSource> = atlas
         .layers
@@ -102,6 +103,12 @@ fn tiles(c: &mut Criterion) {
             b.iter(|| black_box(store.render_fields(lsoa11, *t, &two).expect("tile")))
         });
         g.bench_with_input(BenchmarkId::new("lsoa11/miss", z), &t, |b, t| {
+            b.iter(|| {
+                let raw = store.render_fields(lsoa11, *t, &two).expect("tile");
+                black_box(raw.map(EncodedTile::lazy))
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("lsoa11/miss_gzip", z), &t, |b, t| {
             b.iter(|| {
                 let raw = store.render_fields(lsoa11, *t, &two).expect("tile");
                 black_box(raw.map(EncodedTile::new))
