@@ -43,6 +43,7 @@ NGINX_PORT="${NGINX_PORT:-18193}"
 PGURL="${PGURL:-host=127.0.0.1 port=5432 user=tiles password=tiles dbname=tiles}"
 FIELDS="imd2019_decile,no2_2016_mean"
 BIN=target/release/london-atlas
+export PGOPTIONS="-c client_min_messages=warning"
 
 missing=()
 for tool in wrk nginx curl psql pgbench ogr2ogr python3; do
@@ -81,7 +82,7 @@ hi="$(echo "$ZOOMS $CACHED_Z" | tr ' ' '\n' | sort -n | tail -1)"
 "$BIN" export tiles "$work/tiles" --data "$DATA" --no-verify --layer lsoa11 --minzoom "$lo" --maxzoom "$hi" >/dev/null 2>&1
 
 echo "== load it into PostGIS (ogr2ogr), index, tile_lsoa(z,x,y)"
-ogr2ogr -f PostgreSQL "PG:$PGURL" "$work/lsoa11.gpkg" -nln lsoa11_4326 -overwrite \
+ogr2ogr -f PostgreSQL "PG:$PGURL" "$work/lsoa11.gpkg" lsoa11 -nln lsoa11_4326 -overwrite \
   -lco GEOMETRY_NAME=geom -lco FID=fid -nlt MULTIPOLYGON \
   -select "code,name,borough,imd2019_decile,no2_2016_mean" 2>&1 | grep -v "^Warning" || true
 psql "$PGURL" -qX -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
@@ -109,7 +110,7 @@ CREATE TABLE bench_points (k integer PRIMARY KEY, lon float8, lat float8, g geom
 SQL
 
 # Tile lists: every non-empty tile of the export at each zoom, in a fixed order.
-for z in $ZOOMS $CACHED_Z; do
+for z in $(echo "$ZOOMS $CACHED_Z" | tr ' ' '\n' | sort -nu); do
   (cd "$work/tiles" && find "$z" -name '*.mvt' | sort -V | sed 's/\.mvt$//') > "$work/tiles-$z.txt"
   awk -F/ -v z="$z" '{print z "\t" NR "\t" $2 "\t" $3}' "$work/tiles-$z.txt" \
     | psql "$PGURL" -qXc "\\copy bench_tiles from pstdin"
