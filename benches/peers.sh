@@ -15,7 +15,10 @@
 # Each pair runs interleaved (ours, peer, ours, peer, ...; ROUNDS rounds of DURATION seconds),
 # both with CLIENTS connections/clients, so both sides see the same machine load; the table
 # gives each side's median rate over the rounds, the ratio, and the load average at the time.
-# Bounded: about (4 + 1 + 1) pairs x 2 x ROUNDS x DURATION seconds plus ~1 min of setup.
+# Also: cold tiles at z8 and z12 for a client that accepts gzip (ours then compresses each tile
+# it builds; PostGIS's bytes are not compressed), and the full point answer (every layer and
+# indicator, as before layers= and fields=) against the same PostGIS query.
+# Bounded: about (4 + 2 + 2 + 1) pairs x 2 x ROUNDS x DURATION seconds plus ~1 min of setup.
 #
 # Needs (installs nothing): a release build (cargo build --release); wrk, nginx, curl
 # (apt-get install -y wrk nginx-light curl); PostgreSQL 15 + PostGIS 3 with its cluster and a
@@ -36,6 +39,7 @@ ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-2}"
 POINTS="${POINTS:-1000}"
 ZOOMS="${ZOOMS:-8 10 12 14}"
+GZIP_ZOOMS="${GZIP_ZOOMS:-8 12}"
 CACHED_Z="${CACHED_Z:-14}"
 COLD_PORT="${COLD_PORT:-18191}"
 WARM_PORT="${WARM_PORT:-18192}"
@@ -117,10 +121,10 @@ for z in $(echo "$ZOOMS $CACHED_Z" | tr ' ' '\n' | sort -nu); do
   sed "s|^|/tiles/lsoa11/|; s|\$|.mvt?fields=$FIELDS|" "$work/tiles-$z.txt" > "$work/ours-$z.urls"
   sed "s|^|/tiles/lsoa11/|; s|\$|.mvt|" "$work/tiles-$z.txt" > "$work/plain-$z.urls"
 done
-# Points: a fixed pseudo-random list inside London's box (some fall in the Thames or just
-# outside London: both sides answer those with nothing).
+# Points: a fixed pseudo-random list in a box well inside London (-0.35..0.15 E,
+# 51.38..51.62 N; the few in the Thames find no LSOA on either side).
 awk -v n="$POINTS" 'BEGIN { srand(42); for (k = 1; k <= n; k++)
-  printf "%d\t%.6f\t%.6f\n", k, -0.51 + rand() * 0.84, 51.29 + rand() * 0.39 }' > "$work/points.tsv"
+  printf "%d\t%.6f\t%.6f\n", k, -0.35 + rand() * 0.50, 51.38 + rand() * 0.24 }' > "$work/points.tsv"
 psql "$PGURL" -qXc "\\copy bench_points (k, lon, lat) from '$work/points.tsv'"
 psql "$PGURL" -qXc "UPDATE bench_points SET g = ST_SetSRID(ST_MakePoint(lon, lat), 4326); ANALYZE bench_points; ANALYZE bench_tiles"
 awk -F'\t' -v f="$FIELDS" '{printf "/api/point?lon=%s&lat=%s&layers=lsoa11&fields=%s\n", $2, $3, f}' "$work/points.tsv" > "$work/points.urls"
@@ -193,9 +197,10 @@ SELECT l.code, l.name, l.borough, l.imd2019_decile, l.no2_2016_mean
 SQL
 
 # One measurement each: prints requests per second (or transactions per second).
-wrk_rate() { # port urlfile
-  local out
-  out="$(URL_LIST="$2" wrk -t"$CLIENTS" -c"$CLIENTS" -d"${DURATION}s" -s benches/wrk-list.lua "http://127.0.0.1:$1" 2>&1)"
+wrk_rate() { # port urlfile [wrk options]
+  local out port="$1" list="$2"
+  shift 2
+  out="$(URL_LIST="$list" wrk -t"$CLIENTS" -c"$CLIENTS" -d"${DURATION}s" "$@" -s benches/wrk-list.lua "http://127.0.0.1:$port" 2>&1)"
   if ! echo "$out" | grep -q "non2xx3xx=0 socket_errors=0"; then
     echo "wrk saw errors: $(echo "$out" | grep requests=)" >&2
   fi
@@ -218,7 +223,7 @@ pair() { # label, ours-command, peer-command, peer name
   done
   local ma mb
   ma="$(echo "$a" | median)"; mb="$(echo "$b" | median)"
-  rows+=("$(printf '| %s | %s/s | %s/s (%s) | %s | %s |' "$label" "$ma" "$mb" "$4" \
+  rows+=("$(printf '| %s | %.0f/s | %.0f/s (%s) | %s | %s |' "$label" "$ma" "$mb" "$4" \
     "$(awk -v x="$ma" -v y="$mb" 'BEGIN { printf "%.2f×", x / y }')" "$(echo "$l" | xargs)")")
   echo "${rows[-1]}   rounds: ours [$a ] peer [$b ]"
 }
@@ -230,10 +235,22 @@ for z in $ZOOMS; do
     "pg_rate $work/tile.sql -D z=$z -D n=$(ntiles "$z")" "PostGIS ST_AsMVT"
 done
 
+# The same with gzip accepted: ours then compresses each tile it builds (PostGIS does not).
+for z in $GZIP_ZOOMS; do
+  pair "cold tile z$z, client accepts gzip" \
+    "wrk_rate $COLD_PORT $work/ours-$z.urls -H 'Accept-Encoding: gzip'" \
+    "pg_rate $work/tile.sql -D z=$z -D n=$(ntiles "$z")" "PostGIS ST_AsMVT, not compressed"
+done
+
 echo "== point queries ($POINTS points)"
 pair "point, lsoa11, two fields" \
   "wrk_rate $WARM_PORT $work/points.urls" \
   "pg_rate $work/point.sql" "PostGIS ST_Contains"
+# Before layers= and fields=: every layer containing the point, every indicator.
+sed 's/&layers=.*$//' "$work/points.urls" > "$work/points-full.urls"
+pair "point, full answer (all layers and indicators)" \
+  "wrk_rate $WARM_PORT $work/points-full.urls" \
+  "pg_rate $work/point.sql" "PostGIS ST_Contains, lsoa11, two fields"
 
 echo "== cached tiles z$CACHED_Z vs nginx (all fields, uncompressed)"
 URL_LIST="$work/plain-$CACHED_Z.urls" wrk -t2 -c"$CLIENTS" -d3s -s benches/wrk-list.lua "http://127.0.0.1:$WARM_PORT" >/dev/null 2>&1
