@@ -5,8 +5,10 @@
 //! $ATLAS_DATA.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use london_atlas::tiles::mvt::{encode, LayerFeatures};
 use london_atlas::tiles::simplify::ZoomGeometry;
-use london_atlas::tiles::{TileId, TileStore, Tileset};
+use london_atlas::tiles::source::LayerSource;
+use london_atlas::tiles::{EncodedTile, Fields, TileId, TileStore, Tileset};
 use london_atlas::{Atlas, Manifest, Options};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -63,6 +65,57 @@ fn tiles(c: &mut Criterion) {
         let t = central(z);
         g.bench_with_input(BenchmarkId::new("atlas", z), &t, |b, t| {
             b.iter(|| black_box(store.render(Tileset::Atlas, *t).expect("tile")))
+        });
+    }
+    g.finish();
+
+    // Where a cold tile with two properties (what a choropleth asks with ?fields=) spends its
+    // time, the pieces of `TileStore::build`: `cut` (R-tree lookup, shift or clip of every
+    // area), `encode` (MVT of the cut areas), `render` (both), `miss` (render + ETag hash: a
+    // cache miss for a client without gzip), `miss_gzip` (and gzip: for a client with it).
+    // benches/peers.sh compares the same tiles with PostGIS.
+    let two = Fields::only(["imd2019_decile", "no2_2016_mean"]);
+    let sources: Vec<LayerSource> = atlas
+        .layers
+        .iter()
+        .map(|_| LayerSource::default())
+        .collect();
+    let mut g = c.benchmark_group("tile_two_fields");
+    for z in [8u8, 10, 12, 14] {
+        let t = central(z);
+        let layer = &atlas.layers[li];
+        let source = &sources[li];
+        let zoom = source.zoom(layer, z);
+        let integers = source.integer_columns(&atlas, layer);
+        g.bench_with_input(BenchmarkId::new("lsoa11/cut", z), &t, |b, t| {
+            b.iter(|| black_box(zoom.features(t)))
+        });
+        let cut = [LayerFeatures {
+            layer,
+            fields: &two,
+            integers,
+            features: zoom.features(&t),
+        }];
+        g.bench_with_input(BenchmarkId::new("lsoa11/encode", z), &t, |b, _| {
+            b.iter(|| black_box(encode(&cut).expect("encodes")))
+        });
+        g.bench_with_input(BenchmarkId::new("lsoa11/render", z), &t, |b, t| {
+            b.iter(|| black_box(store.render_fields(lsoa11, *t, &two).expect("tile")))
+        });
+        g.bench_with_input(BenchmarkId::new("lsoa11/miss", z), &t, |b, t| {
+            b.iter(|| {
+                let raw = store.render_fields(lsoa11, *t, &two).expect("tile");
+                black_box(raw.map(EncodedTile::lazy))
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("lsoa11/miss_gzip", z), &t, |b, t| {
+            b.iter(|| {
+                let raw = store.render_fields(lsoa11, *t, &two).expect("tile");
+                black_box(raw.map(EncodedTile::new))
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("atlas/render", z), &t, |b, t| {
+            b.iter(|| black_box(store.render_fields(Tileset::Atlas, *t, &two).expect("tile")))
         });
     }
     g.finish();

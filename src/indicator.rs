@@ -202,7 +202,27 @@ pub fn worst_first(
     }
 }
 
+/// True when every value is a whole number a 64-bit integer (and a double) holds exactly.
+pub fn all_whole(values: &[Option<f64>]) -> bool {
+    values
+        .iter()
+        .flatten()
+        .all(|v| v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15)
+}
+
 impl Indicator {
+    /// True when this indicator's values on one layer are integers: it is a count (it adds
+    /// up) or a category such as a decile (never aggregated) *and* every value the layer
+    /// carries is whole and exact as a 64-bit integer and a double. A count apportioned to
+    /// another geography is not whole, and stays real. The one rule for every typed output
+    /// (downloads, OGC API schemas, MVT values).
+    pub fn is_integer_on(&self, values: &[Option<f64>]) -> bool {
+        matches!(
+            self.definition.aggregation,
+            Aggregation::Sum | Aggregation::None
+        ) && all_whole(values)
+    }
+
     /// The rank of an optional value among a column's values: (rank if valued, count of
     /// values).
     pub fn rank_in(&self, value: Option<f64>, values: &[Option<f64>]) -> (Option<usize>, usize) {
@@ -232,5 +252,17 @@ impl Indicator {
             }
         }
         (worse + 1, of)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_whole_values_make_an_integer() {
+        assert!(all_whole(&[Some(1.0), None, Some(-3.0)]));
+        assert!(!all_whole(&[Some(1.0), Some(2.5)]));
+        assert!(!all_whole(&[Some(1.0e16)]));
     }
 }

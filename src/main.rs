@@ -133,6 +133,9 @@ enum Command {
         /// A prebuilt tile archive (.pmtiles or .mbtiles) to serve at /tiles/archive/….
         #[arg(long = "tiles")]
         tiles: Option<PathBuf>,
+        /// Memory for built vector tiles, MiB; 0 keeps none (every tile built afresh).
+        #[arg(long, env = "ATLAS_TILE_CACHE_MB", default_value_t = london_atlas::tiles::cache::DEFAULT_CACHE_BYTES >> 20)]
+        tile_cache_mb: usize,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -466,14 +469,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             web,
             tiles,
+            tile_cache_mb,
             limits,
         } => {
             let options = limits.options()?;
             let atlas = load(&data)?;
             log_report(&atlas);
+            let tile_cache = tile_cache_mb
+                .checked_mul(1 << 20)
+                .context("--tile-cache-mb is too large")?;
             let mut state = AppState {
                 public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
-                ..AppState::new(Arc::new(atlas))
+                ..AppState::with_tile_cache(Arc::new(atlas), tile_cache)
             };
             if let Some(dir) = web {
                 state.web_dir = dir;
@@ -520,7 +527,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     public_url: public_url.clone(),
                     web_dir: web_dir.clone(),
                     archive: archive.clone(),
-                    ..AppState::new(Arc::new(atlas))
+                    ..AppState::with_tile_cache(Arc::new(atlas), tile_cache)
                 })
             });
             let served = rt.block_on(serve_with(

@@ -11,7 +11,7 @@
 
 use crate::atlas::Atlas;
 use crate::geom::crs::bng_to_wgs84;
-use crate::indicator::{Aggregation, Indicator};
+use crate::indicator::Indicator;
 use crate::layer::Layer;
 use geo::{MapCoords, MultiPolygon};
 use serde::Serialize;
@@ -191,15 +191,10 @@ impl<'a> LayerTable<'a> {
 
 fn field<'a>(ind: &'a Indicator, values: &[Option<f64>], method: String) -> Field<'a> {
     let d = &ind.definition;
-    let countable = matches!(d.aggregation, Aggregation::Sum | Aggregation::None);
-    let whole = values
-        .iter()
-        .flatten()
-        .all(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
     let p = &ind.provenance;
     Field {
         id: &ind.id,
-        kind: if countable && whole {
+        kind: if ind.is_integer_on(values) {
             FieldKind::Integer
         } else {
             FieldKind::Real

@@ -137,7 +137,11 @@ pub async fn point(State(s): State<AppState>, q: Params) -> Result<Response, Api
     let p = params(q)?;
     let lon = number(&p, "lon", "WGS84 longitude in degrees")?;
     let lat = number(&p, "lat", "WGS84 latitude in degrees")?;
-    Ok(Json(s.atlas.point(lon, lat)?).into_response())
+    let only = s.atlas.point_selection(
+        p.get("layers").map(String::as_str),
+        p.get("fields").map(String::as_str),
+    )?;
+    Ok(Json(s.atlas.point_in(lon, lat, &only)?).into_response())
 }
 
 pub async fn query(

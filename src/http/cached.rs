@@ -113,7 +113,7 @@ fn respond(
 ) -> Response {
     let gzip = accepts_gzip(headers);
     let (etag, body) = if gzip {
-        (&doc.etag_gzip, doc.gzip.clone())
+        (&doc.etag_gzip, doc.gzip())
     } else {
         (&doc.etag, doc.raw.clone())
     };

@@ -55,7 +55,13 @@ pub struct AppState {
 impl AppState {
     /// State with defaults for everything but the atlas (tests, benches, embedding).
     pub fn new(atlas: Arc<Atlas>) -> AppState {
-        let tiles = Arc::new(TileStore::new(atlas.clone()));
+        AppState::with_tile_cache(atlas, crate::tiles::cache::DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`AppState::new`] whose tile cache keeps at most `bytes` of tiles (`0`: none, every
+    /// tile is built afresh — for measuring cold tiles).
+    pub fn with_tile_cache(atlas: Arc<Atlas>, bytes: usize) -> AppState {
+        let tiles = Arc::new(TileStore::with_cache_bytes(atlas.clone(), bytes));
         let maps = Arc::new(crate::render::MapRenderer::new(tiles.clone()));
         AppState {
             atlas,

@@ -177,12 +177,25 @@ pub async fn tile(
         None => Fields::All,
     };
     // Cache hits are answered on the async worker; only a miss (up to a few hundred ms of
-    // CPU for a zoom's first tile) moves to the blocking pool.
+    // CPU for a zoom's first tile) or a tile's first gzip moves to the blocking pool.
+    let gzip = accepts_gzip(&headers);
     let got = match s.tiles.cached_tile(t, &fields, id) {
+        Some(Some(hit)) if gzip && !hit.has_gzip() => {
+            let tile = hit.clone();
+            blocking_light(move || tile.gzip(), "tile gzip").await?;
+            Some(hit)
+        }
         Some(hit) => hit,
         None => {
             let store = s.tiles.clone();
-            blocking_light(move || store.build(t, &fields, id), "tile").await??
+            let built = move || {
+                let built = store.build(t, &fields, id)?;
+                if let (true, Some(tile)) = (gzip, &built) {
+                    tile.gzip();
+                }
+                Ok::<_, TileError>(built)
+            };
+            blocking_light(built, "tile").await??
         }
     };
     Ok(respond(got, &headers))
@@ -224,7 +237,7 @@ fn respond(tile: Option<Arc<EncodedTile>>, headers: &HeaderMap) -> Response {
         Some(t) => {
             let gzip = accepts_gzip(headers);
             let (etag, body) = if gzip {
-                (&t.etag_gzip, t.gzip.clone())
+                (&t.etag_gzip, t.gzip())
             } else {
                 (&t.etag, t.raw.clone())
             };

@@ -16,7 +16,6 @@ pub mod params;
 
 use crate::atlas::Atlas;
 use crate::geom::crs::bng_to_wgs84;
-use crate::indicator::Aggregation;
 use crate::layer::Layer;
 use serde_json::{json, Value};
 
@@ -138,14 +137,6 @@ pub struct Property {
     pub source: Source,
 }
 
-/// True when every value is a whole number a 64-bit integer (and a double) holds exactly.
-fn all_whole(values: &[Option<f64>]) -> bool {
-    values
-        .iter()
-        .flatten()
-        .all(|v| v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15)
-}
-
 /// Every property of a layer's features, in order: code, name, borough, kept text
 /// attributes, then the indicators (by id). An indicator is an integer when it is a count or
 /// a category (it adds up or is never aggregated, such as a decile) and every value on this
@@ -185,13 +176,7 @@ pub fn properties(atlas: &Atlas, layer: &Layer) -> Vec<Property> {
     }
     for (id, column) in &layer.columns {
         let ind = atlas.indicator(id);
-        let countable = ind.is_some_and(|i| {
-            matches!(
-                i.definition.aggregation,
-                Aggregation::Sum | Aggregation::None
-            )
-        });
-        let kind = if countable && all_whole(&column.values) {
+        let kind = if ind.is_some_and(|i| i.is_integer_on(&column.values)) {
             Kind::Integer
         } else {
             Kind::Number
@@ -344,11 +329,5 @@ mod tests {
         let e = Crs::parse("EPSG:4326", "bbox-crs").expect_err("not a supported URI");
         assert!(e.to_string().contains("bbox-crs \"EPSG:4326\""), "{e}");
         assert_eq!(Crs::Bng.header(), format!("<{EPSG_27700}>"));
-    }
-
-    #[test]
-    fn only_whole_values_make_an_integer() {
-        assert!(all_whole(&[Some(1.0), None, Some(-3.0)]));
-        assert!(!all_whole(&[Some(1.0), Some(2.5)]));
     }
 }

@@ -1,6 +1,8 @@
 //! Which areas contain a point: the WGS84 point is moved into British National Grid and
 //! tested against every candidate the R-tree gives. A point on a shared boundary belongs to
 //! every area it touches; a point in the Thames (outside every borough) belongs to none.
+//! A [`PointSelection`] (`layers=`, `fields=`) narrows the answer to the layers and indicator
+//! values a client names; without one every layer answers with every indicator.
 
 use super::QueryError;
 use crate::atlas::Atlas;
@@ -53,12 +55,120 @@ pub struct Hit {
     pub area: usize,
 }
 
+/// Which layers and indicator values a point answer carries: `None` = all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PointSelection {
+    /// Layer indexes, in the atlas's layer order, without repeats.
+    layers: Option<Vec<usize>>,
+    /// Indicator ids, sorted, without repeats (empty = codes and names only).
+    fields: Option<Vec<String>>,
+}
+
+/// The comma-separated, trimmed, non-empty items of a list parameter.
+fn items(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl PointSelection {
+    /// Every layer, every indicator: today's full answer.
+    pub fn all() -> PointSelection {
+        PointSelection::default()
+    }
+
+    /// True when layer `index` answers.
+    pub fn has_layer(&self, index: usize) -> bool {
+        self.layers.as_ref().is_none_or(|l| l.contains(&index))
+    }
+
+    /// True when indicator `id` is carried.
+    pub fn carries(&self, id: &str) -> bool {
+        self.fields
+            .as_ref()
+            .is_none_or(|f| f.binary_search_by(|x| x.as_str().cmp(id)).is_ok())
+    }
+}
+
 impl Atlas {
+    /// Reads `layers` (layer ids) and `fields` (indicator ids; empty = none) parameters, each
+    /// comma-separated and absent for all. An unknown layer, an empty layer list, or a field
+    /// that no selected layer carries is refused with a sentence naming it.
+    pub fn point_selection(
+        &self,
+        layers: Option<&str>,
+        fields: Option<&str>,
+    ) -> Result<PointSelection, QueryError> {
+        let layers = match layers {
+            None => None,
+            Some(raw) => {
+                let mut picked = Vec::new();
+                for id in items(raw) {
+                    self.require_layer(id)?;
+                    picked.extend(self.layer_index(id));
+                }
+                if picked.is_empty() {
+                    return Err(QueryError::BadParameter(
+                        "layers is empty: name one or more layer ids separated by commas \
+                         (see /api/layers), or leave it out for every layer"
+                            .into(),
+                    ));
+                }
+                picked.sort_unstable();
+                picked.dedup();
+                Some(picked)
+            }
+        };
+        let fields = match fields {
+            None => None,
+            Some(raw) => {
+                let chosen: Vec<&crate::layer::Layer> = self
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| layers.as_ref().is_none_or(|l| l.contains(i)))
+                    .map(|(_, l)| l)
+                    .collect();
+                let mut ids: Vec<String> = Vec::new();
+                for id in items(raw) {
+                    if !chosen.iter().any(|l| l.columns.contains_key(id)) {
+                        let mut available: Vec<&str> = chosen
+                            .iter()
+                            .flat_map(|l| l.columns.keys().map(String::as_str))
+                            .collect();
+                        available.sort_unstable();
+                        available.dedup();
+                        return Err(QueryError::UnknownIndicator {
+                            indicator: id.to_string(),
+                            layer: chosen
+                                .iter()
+                                .map(|l| l.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            available: available.join(", "),
+                        });
+                    }
+                    ids.push(id.to_string());
+                }
+                ids.sort();
+                ids.dedup();
+                Some(ids)
+            }
+        };
+        Ok(PointSelection { layers, fields })
+    }
+
     /// Every area of every layer containing the British National Grid point (x, y).
     pub fn areas_at_bng(&self, x: f64, y: f64) -> Vec<Hit> {
+        self.areas_at_bng_in(x, y, &PointSelection::all())
+    }
+
+    /// Every area of the selected layers containing the British National Grid point (x, y).
+    pub fn areas_at_bng_in(&self, x: f64, y: f64, only: &PointSelection) -> Vec<Hit> {
         let p = Point::new(x, y);
         let mut hits = Vec::new();
         for (li, layer) in self.layers.iter().enumerate() {
+            if !only.has_layer(li) {
+                continue;
+            }
             let mut found: Vec<usize> = layer
                 .candidates_at(x, y)
                 .filter(|&i| layer.areas[i].geometry.intersects(&p))
@@ -78,8 +188,20 @@ impl Atlas {
 
     /// The answer to `GET /api/point`: every area containing the WGS84 point.
     pub fn point(&self, lon: f64, lat: f64) -> Result<PointAnswer, QueryError> {
-        let hits = self.areas_at(lon, lat)?;
+        self.point_in(lon, lat, &PointSelection::all())
+    }
+
+    /// [`Atlas::point`] for the selected layers, carrying only the selected indicators (those
+    /// an area's layer has).
+    pub fn point_in(
+        &self,
+        lon: f64,
+        lat: f64,
+        only: &PointSelection,
+    ) -> Result<PointAnswer, QueryError> {
+        check_lon_lat(lon, lat)?;
         let (easting, northing) = wgs84_to_bng(lon, lat);
+        let hits = self.areas_at_bng_in(easting, northing, only);
         let areas = hits
             .iter()
             .map(|h| {
@@ -92,11 +214,20 @@ impl Atlas {
                     borough: a.borough.clone(),
                     borough_name: self.borough_name_of(a),
                     properties: a.properties.clone(),
-                    indicators: layer
-                        .columns
-                        .iter()
-                        .map(|(id, c)| (id.clone(), c.values[h.area]))
-                        .collect(),
+                    indicators: match &only.fields {
+                        None => layer
+                            .columns
+                            .iter()
+                            .map(|(id, c)| (id.clone(), c.values[h.area]))
+                            .collect(),
+                        Some(ids) => ids
+                            .iter()
+                            .filter_map(|id| {
+                                let c = layer.columns.get(id)?;
+                                Some((id.clone(), c.values[h.area]))
+                            })
+                            .collect(),
+                    },
                 }
             })
             .collect();

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockWriteGuard};
 
 /// Default budget: about twice the whole `atlas` pyramid with every per-layer tileset.
 pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
@@ -37,42 +37,75 @@ pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
 /// What an entry costs besides its bytes (key, map slot, Arc), an estimate.
 const ENTRY_OVERHEAD: usize = 128;
 
-/// One encoded tile, ready to send.
+/// One encoded tile, ready to send: the raw bytes, their gzip (made at once by
+/// [`EncodedTile::new`], or by [`EncodedTile::lazy`] only when a client first asks for it) and
+/// both strong ETags.
 #[derive(Debug, Clone)]
 pub struct EncodedTile {
     /// Uncompressed MVT bytes.
     pub raw: Bytes,
-    /// The same, gzip-compressed.
-    pub gzip: Bytes,
+    gzip: OnceLock<Bytes>,
     /// Strong ETag (quoted) of the uncompressed representation.
     pub etag: String,
     /// Strong ETag (quoted) of the gzip representation.
     pub etag_gzip: String,
+    /// Memory counted for the gzip: its size when made at once, else the raw size (deflate
+    /// output is never much larger), so [`EncodedTile::bytes`] never changes.
+    gzip_reserve: usize,
 }
 
 impl EncodedTile {
-    /// Compresses `raw` and computes both ETags (from the raw bytes' SHA-256).
+    /// Compresses `raw` now and computes both ETags (from the raw bytes' SHA-256).
     pub fn new(raw: Vec<u8>) -> EncodedTile {
+        let t = EncodedTile::lazy(raw);
+        let gzip = gzip(&t.raw);
+        EncodedTile {
+            gzip_reserve: gzip.len(),
+            gzip: OnceLock::from(gzip),
+            ..t
+        }
+    }
+
+    /// Computes both ETags now and compresses on the first call of [`EncodedTile::gzip`]:
+    /// at the default level gzip costs several times the cutting and encoding of a
+    /// low-zoom tile, wasted when no client asks for it.
+    pub fn lazy(raw: Vec<u8>) -> EncodedTile {
         let digest = Sha256::digest(&raw);
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 2), Compression::default());
-        // Writing to a Vec cannot fail.
-        let gzip = gz
-            .write_all(&raw)
-            .and_then(|_| gz.finish())
-            .unwrap_or_default();
         EncodedTile {
+            gzip_reserve: raw.len(),
             raw: Bytes::from(raw),
-            gzip: Bytes::from(gzip),
+            gzip: OnceLock::new(),
             etag: format!("\"{hex}\""),
             etag_gzip: format!("\"{hex}-gz\""),
         }
     }
 
-    /// Bytes this tile holds in memory.
-    pub fn bytes(&self) -> usize {
-        self.raw.len() + self.gzip.len() + self.etag.len() + self.etag_gzip.len()
+    /// The gzip-compressed bytes, compressed now if not yet (CPU work: off the async workers
+    /// unless [`EncodedTile::has_gzip`]).
+    pub fn gzip(&self) -> Bytes {
+        self.gzip.get_or_init(|| gzip(&self.raw)).clone()
     }
+
+    /// True once the gzip bytes exist.
+    pub fn has_gzip(&self) -> bool {
+        self.gzip.get().is_some()
+    }
+
+    /// Bytes this tile holds (or may come to hold) in memory; fixed at construction.
+    pub fn bytes(&self) -> usize {
+        self.raw.len() + self.gzip_reserve + self.etag.len() + self.etag_gzip.len()
+    }
+}
+
+fn gzip(raw: &[u8]) -> Bytes {
+    let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 2), Compression::default());
+    // Writing to a Vec cannot fail.
+    let out = gz
+        .write_all(raw)
+        .and_then(|_| gz.finish())
+        .unwrap_or_default();
+    Bytes::from(out)
 }
 
 /// A cached answer: `None` = the tile is empty.
@@ -232,5 +265,29 @@ mod tests {
         ));
         cache.insert(Tileset::Atlas, &Fields::All, id, tile(20_000));
         assert!(cache.get(Tileset::Atlas, &Fields::All, id).is_none());
+    }
+
+    #[test]
+    fn a_lazy_tile_compresses_on_first_ask_to_what_an_eager_one_holds() {
+        let raw: Vec<u8> = (0..5000u32).map(|k| (k % 7 + k / 100) as u8).collect();
+        let eager = EncodedTile::new(raw.clone());
+        let lazy = EncodedTile::lazy(raw.clone());
+        assert!(eager.has_gzip() && !lazy.has_gzip());
+        assert_eq!(
+            (&lazy.etag, &lazy.etag_gzip),
+            (&eager.etag, &eager.etag_gzip)
+        );
+        let counted = lazy.bytes();
+        assert!(counted >= eager.bytes());
+        assert_eq!(lazy.gzip(), eager.gzip());
+        assert!(lazy.has_gzip());
+        assert_eq!(lazy.bytes(), counted, "the cost never changes");
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&lazy.gzip()[..]),
+            &mut back,
+        )
+        .expect("gzip");
+        assert_eq!(back, raw);
     }
 }

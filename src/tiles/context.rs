@@ -40,12 +40,14 @@ pub fn render(store: &TileStore, tile: TileId) -> Result<Option<Vec<u8>>, TileEr
         layers.push(LayerFeatures {
             layer: &atlas.layers[i],
             fields: &none,
+            integers: &[],
             features: store.indexed(i, tile.z).features(&tile),
         });
     }
     layers.push(LayerFeatures {
         layer: &c.water,
         fields: &none,
+        integers: &[],
         features: store.water.zoom(&c.water, tile.z).features(&tile),
     });
     let points = |kind: PlaceKind, name: &'static str| PointFeatures {

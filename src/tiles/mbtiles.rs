@@ -53,9 +53,9 @@ pub fn write(
                 .map_err(sql)?;
             for (tile, enc) in tiles_of(store, t, min, max, &mut summary)? {
                 let row = (1u32 << tile.z) - 1 - tile.y;
-                add.execute(params![tile.z, tile.x, row, &enc.gzip[..]])
+                add.execute(params![tile.z, tile.x, row, &enc.gzip()[..]])
                     .map_err(sql)?;
-                summary.bytes += enc.gzip.len() as u64;
+                summary.bytes += enc.gzip().len() as u64;
             }
         }
         tx.commit().map_err(sql)?;

@@ -1,7 +1,9 @@
 //! MVT 2.1 encoding of one tile with the `fast-mvt` crate: one MVT layer per atlas layer
 //! (named after the layer id, never empty, never repeated), one feature per area with the
 //! area's index in its layer as feature id, and properties `code`, `name`, `borough`, every
-//! indicator value of the layer as a number keyed by indicator id (absent when missing) and
+//! indicator value of the layer as a number keyed by indicator id (absent when missing;
+//! integer-valued indicators, see [`crate::indicator::Indicator::is_integer_on`], as MVT
+//! `uint_value`/`sint_value`, the rest as `double_value`) and
 //! the text properties the manifest puts in tiles (`tile_properties`, e.g. a school's phase).
 //!
 //! Why `fast-mvt` (not the `mvt` crate used first): measured on a z10 LSOA tile (2,943
@@ -32,6 +34,9 @@ pub struct LayerFeatures<'a> {
     pub layer: &'a Layer,
     /// Which indicator values to write.
     pub fields: &'a Fields,
+    /// Per column of the layer (in its order): true to write its values as integers. Shorter
+    /// than the columns (e.g. empty) = the rest as doubles.
+    pub integers: &'a [bool],
     pub features: Vec<(usize, TileShapes<'a>)>,
 }
 
@@ -44,6 +49,17 @@ pub type LabelPoint<'a> = ([i32; 2], Vec<(&'a str, &'a str)>, u8);
 pub struct PointFeatures<'a> {
     pub name: &'a str,
     pub points: Vec<LabelPoint<'a>>,
+}
+
+/// An indicator value as an MVT value: a whole value of an integer column as `uint_value`
+/// (`sint_value` when negative; both exact, the column's values are below 2^53), else a
+/// `double_value`.
+fn number(v: f64, integer: bool) -> MvtValueRef<'static> {
+    match (integer, v >= 0.0) {
+        (true, true) => MvtValueRef::UInt(v as u64),
+        (true, false) => MvtValueRef::SInt(v as i64),
+        (false, _) => MvtValueRef::Double(v),
+    }
 }
 
 /// Encodes the layers (in order) into MVT bytes (extent 4096, the crate's default); `None`
@@ -67,12 +83,16 @@ pub fn encode_with_points(
             layer: lf.layer.id.clone(),
             source,
         };
-        let columns: Vec<(&str, &[Option<f64>])> = lf
+        let columns: Vec<(&str, &[Option<f64>], bool)> = lf
             .layer
             .columns
             .iter()
-            .filter(|(id, _)| lf.fields.carries(id))
-            .map(|(id, c)| (id.as_str(), c.values.as_slice()))
+            .enumerate()
+            .filter(|(_, (id, _))| lf.fields.carries(id))
+            .map(|(k, (id, c))| {
+                let integer = lf.integers.get(k).copied().unwrap_or(false);
+                (id.as_str(), c.values.as_slice(), integer)
+            })
             .collect();
         let mut layer = tile.layer(lf.layer.id.as_str()).map_err(err)?;
         for (index, shapes) in &lf.features {
@@ -91,10 +111,10 @@ pub fn encode_with_points(
                     f.tag_ref(key, MvtValueRef::String(v)).map_err(err)?;
                 }
             }
-            for (id, values) in &columns {
+            for (id, values, integer) in &columns {
                 if let Some(Some(v)) = values.get(*index) {
                     if v.is_finite() {
-                        f.tag_ref(id, MvtValueRef::Double(*v)).map_err(err)?;
+                        f.tag_ref(id, number(*v, *integer)).map_err(err)?;
                     }
                 }
             }

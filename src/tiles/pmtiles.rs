@@ -60,8 +60,8 @@ pub fn write(
         .create(std::io::BufWriter::new(file))
         .map_err(pmt)?;
     for (_, coord, enc) in &tiles {
-        writer.add_tile(*coord, &enc.gzip).map_err(pmt)?;
-        summary.bytes += enc.gzip.len() as u64;
+        writer.add_tile(*coord, &enc.gzip()).map_err(pmt)?;
+        summary.bytes += enc.gzip().len() as u64;
     }
     writer.finalize().map_err(pmt)?;
     std::fs::rename(&partial, path).map_err(io)?;

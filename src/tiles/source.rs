@@ -8,6 +8,7 @@ use super::clip::{clip_to_tile, touches, TileShapes};
 use super::grid::{TileId, MAX_ZOOM};
 use super::simplify::ZoomGeometry;
 use super::topology::Topology;
+use crate::atlas::Atlas;
 use crate::geom::crs::bng_to_mercator;
 use crate::layer::Layer;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -67,6 +68,8 @@ impl IndexedZoom {
 pub struct LayerSource {
     topology: OnceLock<Topology>,
     zooms: [OnceLock<IndexedZoom>; MAX_ZOOM as usize + 1],
+    /// Per column of the layer (in its order): written as MVT integers?
+    integers: OnceLock<Vec<bool>>,
 }
 
 impl LayerSource {
@@ -74,6 +77,22 @@ impl LayerSource {
     pub fn topology(&self, layer: &Layer) -> &Topology {
         self.topology.get_or_init(|| {
             Topology::build(layer.areas.iter().map(|a| &a.geometry), bng_to_mercator)
+        })
+    }
+
+    /// For each of the layer's columns (in order), whether its values are integers
+    /// ([`crate::indicator::Indicator::is_integer_on`]), worked out on first use.
+    pub fn integer_columns(&self, atlas: &Atlas, layer: &Layer) -> &[bool] {
+        self.integers.get_or_init(|| {
+            layer
+                .columns
+                .iter()
+                .map(|(id, c)| {
+                    atlas
+                        .indicator(id)
+                        .is_some_and(|i| i.is_integer_on(&c.values))
+                })
+                .collect()
         })
     }
 

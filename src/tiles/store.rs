@@ -182,6 +182,7 @@ impl TileStore {
             layers.push(LayerFeatures {
                 layer,
                 fields,
+                integers: self.sources[i].integer_columns(&self.atlas, layer),
                 features,
             });
         }
@@ -203,14 +204,14 @@ impl TileStore {
     }
 
     /// Builds a tile carrying `fields` and keeps it (tiles outside the data's box are empty and
-    /// never kept).
+    /// never kept). Its gzip is made when first asked for ([`EncodedTile::gzip`]).
     pub fn build(&self, t: Tileset, fields: &Fields, tile: TileId) -> Result<Cached, TileError> {
         if !self.meets_data(t, tile) {
             return Ok(None);
         }
         let built = self
             .render_fields(t, tile, fields)?
-            .map(|raw| Arc::new(EncodedTile::new(raw)));
+            .map(|raw| Arc::new(EncodedTile::lazy(raw)));
         self.cache.insert(t, fields, tile, built.clone());
         Ok(built)
     }
@@ -246,9 +247,12 @@ impl TileStore {
     }
 
     /// Builds the tiles of `tileset` from its minzoom to `maxzoom` over the data's extent
-    /// (for start-up warming and exports).
+    /// (for start-up warming and exports); nothing when the cache keeps nothing.
     pub fn warm(&self, t: Tileset, maxzoom: u8) -> Result<usize, TileError> {
         let mut n = 0;
+        if self.cache.stats().max_bytes == 0 {
+            return Ok(n);
+        }
         for z in self.minzoom(t)..=maxzoom.min(MAX_ZOOM) {
             for tile in self.tiles_at(t, z) {
                 self.get(t, tile)?;

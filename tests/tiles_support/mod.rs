@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 #[path = "../common/mod.rs"]
 mod common;
 #[allow(unused_imports)]
-pub use common::{atlas, data_dir, server, server_with};
+pub use common::{atlas, csv_column, data_dir, population_2019, server, server_with};
 
 pub fn store() -> Arc<TileStore> {
     static STORE: OnceLock<Arc<TileStore>> = OnceLock::new();
