@@ -413,7 +413,7 @@ proptest! {
                 .collect();
             prop_assert_eq!(ItemsQuery::parse(&back).ok(), Some(q.clone()));
             let layer = &atlas().layers[0];
-            match items::items(atlas(), &layer.id, &q, "http://x/ogc", "2026-01-01T00:00:00Z") {
+            match items::items(atlas(), &layer.id, &q, "http://x/ogc") {
                 Ok(page) => {
                     let n = page["numberReturned"].as_u64().unwrap_or(u64::MAX) as usize;
                     prop_assert!(n <= q.limit && n <= layer.areas.len());

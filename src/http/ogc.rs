@@ -215,9 +215,8 @@ pub async fn collection_items(
     let base = root(&s, &headers)?;
     let atlas = s.atlas.clone();
     let crs = query.crs;
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let doc = blocking(
-        move || items::items(&atlas, &id, &query, &base, &now),
+        move || items::items(&atlas, &id, &query, &base),
         "features page",
     )
     .await??;

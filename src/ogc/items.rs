@@ -1,6 +1,8 @@
 //! Features of a collection: the page an items query asks for (bbox, paging, properties,
-//! CRS) as a GeoJSON FeatureCollection with `numberMatched`, `numberReturned`, `timeStamp`
-//! and `self`/`next`/`prev` links, and a single feature by its code.
+//! CRS) as a GeoJSON FeatureCollection with `numberMatched`, `numberReturned` and
+//! `self`/`next`/`prev` links, and a single feature by its code. No `timeStamp` (Part 1
+//! recommends one): a page depends only on the data, and a clock in it would change its bytes
+//! and ETag every second and differ between replicas; `Last-Modified` gives the data's time.
 //!
 //! A `bbox` selects the areas that share a positive area with the box, computed exactly in
 //! British National Grid by [`crate::geom::overlay::overlaps`], as `POST /api/query` does for
@@ -130,14 +132,12 @@ pub fn feature(layer: &Layer, i: usize, props: &[&Property], crs: Crs) -> Value 
     json!({ "type": "Feature", "id": a.code, "geometry": geometry, "properties": properties })
 }
 
-/// `GET /ogc/collections/{id}/items`: one page of features; `base` is the API root (…/ogc),
-/// `time_stamp` the RFC 3339 time of the answer.
+/// `GET /ogc/collections/{id}/items`: one page of features; `base` is the API root (…/ogc).
 pub fn items(
     atlas: &Atlas,
     collection: &str,
     q: &ItemsQuery,
     base: &str,
-    time_stamp: &str,
 ) -> Result<Value, OgcError> {
     let layer = collection_layer(atlas, collection)?;
     let all = properties(atlas, layer);
@@ -185,7 +185,6 @@ pub fn items(
         "type": "FeatureCollection",
         "numberMatched": hits.len(),
         "numberReturned": features.len(),
-        "timeStamp": time_stamp,
         "links": links,
         "features": features,
     }))

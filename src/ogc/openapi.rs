@@ -105,7 +105,6 @@ fn schemas(atlas: &Atlas) -> Map<String, Value> {
         "type": { "type": "string", "enum": ["FeatureCollection"] },
         "features": { "type": "array", "items": { "$ref": "#/components/schemas/featureGeoJSON" } },
         "links": links,
-        "timeStamp": { "type": "string", "format": "date-time" },
         "numberMatched": { "type": "integer", "minimum": 0 },
         "numberReturned": { "type": "integer", "minimum": 0 } } }),
     );
