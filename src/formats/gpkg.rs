@@ -30,6 +30,14 @@ const APPLICATION_ID: i32 = 0x4750_4B47;
 /// GeoPackage 1.2.0.
 const USER_VERSION: i32 = 10200;
 
+/// `last_change` and the metadata `timestamp`: the fixed time reproducible outputs carry
+/// ([`crate::data::MTIME`]) instead of the clock, so every replica serving the same data
+/// writes the same bytes (and a CDN can cache a download across them).
+fn fixed_timestamp() -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(crate::data::MTIME);
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
 /// Writes `table` as a new GeoPackage at `path` (an existing file is replaced).
 pub fn write(table: &LayerTable, path: &Path) -> Result<(), GpkgError> {
     let _ = std::fs::remove_file(path);
@@ -127,6 +135,12 @@ pub fn write(table: &LayerTable, path: &Path) -> Result<(), GpkgError> {
         params![name],
     )?;
     write_provenance(&tx, table)?;
+    let stamp = fixed_timestamp();
+    tx.execute("UPDATE gpkg_contents SET last_change = ?1", params![stamp])?;
+    tx.execute(
+        "UPDATE gpkg_metadata_reference SET timestamp = ?1",
+        params![stamp],
+    )?;
     tx.commit()?;
     Ok(())
 }
