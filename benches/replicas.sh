@@ -44,7 +44,8 @@ fail() { echo "FAIL: $*" >&2; tail -n 5 "$work"/*.log >&2 || true; exit 1; }
 user_line=""
 [ "$(id -u)" = 0 ] && user_line="user root root;"   # workers keep the current user
 mkdir -p "$work/cache" "$work/tmp"
-sed -e "s|^.*# local: pid$|pid $work/nginx.pid; $user_line|" \
+sed -e "s|^.*# local: user.*$|$user_line|" \
+    -e "s|^.*# local: pid$|pid $work/nginx.pid;|" \
     -e "s|^.*# local: error_log$|error_log $work/nginx-error.log warn;|" \
     -e "s|^.*# local: temp paths$|client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;|" \
     -e "s|/var/cache/nginx/atlas|$work/cache|" \

@@ -154,6 +154,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask a running server whether it is up (exit 0 on a 200): the container HEALTHCHECK.
+    Health {
+        /// What to ask (`/api/ready` for readiness).
+        #[arg(long, default_value = "http://127.0.0.1:8080/api/health")]
+        url: String,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3.0)]
+        timeout: f64,
+    },
     /// The data folder as one archive: `pack` it, `fetch` it from a mirror, `verify` it.
     Data {
         #[command(subcommand)]
@@ -374,6 +383,13 @@ fn run_data(what: DataCommand) -> anyhow::Result<()> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data { what } => run_data(what),
+        Command::Health { url, timeout } => {
+            let timeout = Duration::try_from_secs_f64(timeout)
+                .with_context(|| format!("--timeout must be a number of seconds, got {timeout}"))?;
+            let body = london_atlas::http::probe::probe(&url, timeout)?;
+            println!("{body}");
+            Ok(())
+        }
         Command::Check { data, json } => {
             let atlas = load(&data)?;
             if json {

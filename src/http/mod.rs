@@ -11,6 +11,7 @@ pub mod maps;
 pub mod ogc;
 pub mod ops;
 pub mod pool;
+pub mod probe;
 pub mod server;
 pub mod tiles;
 pub mod web;
