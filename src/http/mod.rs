@@ -4,11 +4,13 @@
 pub mod api;
 pub mod archive;
 pub mod cached;
+pub mod config;
 pub mod downloads;
 pub mod errors;
 pub mod fonts;
 pub mod maps;
 pub mod ogc;
+pub mod operator;
 pub mod ops;
 pub mod pool;
 pub mod probe;
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(api::health))
         .route("/api/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .route("/admin/reload", axum::routing::any(operator::admin_reload))
         .route("/api/layers", get(api::layers))
         .route("/api/indicators", get(api::indicators))
         .route("/api/point", get(api::point))

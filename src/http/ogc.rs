@@ -46,10 +46,15 @@ where
     let base = root(s, headers)?;
     let atlas = s.atlas.clone();
     let key = format!("ogc:{what}\n{base}");
-    document(s, key, media_type, REVALIDATE, headers, move || {
+    let r = document(s, key, media_type, REVALIDATE, headers, move || {
         json_bytes(&build(&atlas, &base)?)
     })
-    .await
+    .await?;
+    // Links built from the Host header must not reach a shared cache (as TileJSON's).
+    Ok(match s.public_url {
+        Some(_) => r,
+        None => super::tiles::host_derived(r),
+    })
 }
 
 /// `GET /ogc`
