@@ -323,16 +323,11 @@ fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
 
 fn main() -> std::process::ExitCode {
     let matches = Cli::command().get_matches();
-    let parsed = Cli::from_arg_matches(&matches)
-        .map_err(|e| e.exit())
-        .and_then(|mut cli| apply_config_file(&mut cli, &matches).map(|()| cli));
-    let cli = match parsed {
-        Ok(cli) => cli,
-        Err(e) => {
-            eprintln!("london-atlas: {e:#}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(e) = apply_config_file(&mut cli, &matches) {
+        eprintln!("london-atlas: {e:#}");
+        return std::process::ExitCode::FAILURE;
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,wgpu_core=warn,wgpu_hal=warn,naga=warn".into());
     let log = tracing_subscriber::fmt()

@@ -7,8 +7,9 @@
 //!   frame within `body_timeout`; a whole answer within `request_timeout` (then 503).
 //! - **Signals**: SIGTERM or Ctrl-C stops accepting and lets open requests finish for at most
 //!   `drain`; a second one returns at once. SIGHUP reloads.
-//! - **Reload**: the [`Reload`] closure builds a new [`AppState`] beside the old (on a thread
-//!   of its own); on success a fresh router replaces the old one for new requests while
+//! - **Reload** (SIGHUP, or `POST /admin/reload` with the operator's token, see
+//!   [`super::operator`]): the [`Reload`] closure builds a new [`AppState`] beside the old (on
+//!   a thread of its own); on success a fresh router replaces the old one for new requests while
 //!   requests in flight finish on the old data; on failure the old one stays and the reason is
 //!   logged. `GET /api/ready` answers 503 meanwhile.
 //!
