@@ -2,9 +2,12 @@
 //! everything it does lives in the library.
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use london_atlas::http::config::ServeConfig;
+use london_atlas::http::operator::{LogFormat, OperatorOptions};
 use london_atlas::http::pool::PoolLimits;
-use london_atlas::http::server::{serve_with, Reload, ServeOptions};
+use london_atlas::http::server::{serve_operated, Reload, ServeOptions};
 use london_atlas::http::AppState;
 use london_atlas::render::batch::render_maps;
 use london_atlas::render::MapRenderer;
@@ -115,6 +118,35 @@ impl LimitArgs {
     }
 }
 
+/// The operator's settings of `serve` (README `## Operating`).
+#[derive(Args, Clone)]
+struct OperatorArgs {
+    /// A TOML file with any of serve's options (flag names with `_`); flags and environment
+    /// variables override it.
+    #[arg(long, env = "ATLAS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Enables `POST /admin/reload` for clients sending `Authorization: Bearer <token>`.
+    #[arg(long, env = "ATLAS_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Request log lines as `text` or `json` (one object per line).
+    #[arg(long, env = "ATLAS_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+    /// Hosts (comma-separated, `name` or `name:port`) allowed in URLs built from the Host
+    /// header when no --public-url is set; other Hosts get 400 on TileJSON, styles and OGC.
+    #[arg(long, env = "ATLAS_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Option<Vec<String>>,
+}
+
+impl OperatorArgs {
+    fn options(&self) -> OperatorOptions {
+        OperatorOptions {
+            admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            log_format: self.log_format,
+            allowed_hosts: self.allowed_hosts.clone(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Load the data and serve the API, tiles and web map.
@@ -138,6 +170,8 @@ enum Command {
         tile_cache_mb: usize,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
     },
     /// Write files: `export tiles DIR` writes z/x/y.mvt and metadata.json.
     Export {
@@ -156,6 +190,15 @@ enum Command {
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Ask a running server whether it is up (exit 0 on a 200): the container HEALTHCHECK.
+    Health {
+        /// What to ask (`/api/ready` for readiness).
+        #[arg(long, default_value = "http://127.0.0.1:8080/api/health")]
+        url: String,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3.0)]
+        timeout: f64,
     },
     /// The data folder as one archive: `pack` it, `fetch` it from a mirror, `verify` it.
     Data {
@@ -282,20 +325,126 @@ fn load(args: &DataArgs) -> anyhow::Result<Atlas> {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wgpu_core=warn,wgpu_hal=warn,naga=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()) {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(e) = apply_config_file(&mut cli, &matches) {
+        eprintln!("london-atlas: {e:#}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,wgpu_core=warn,wgpu_hal=warn,naga=warn".into());
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match &cli.command {
+        Command::Serve { operator, .. } if operator.log_format == LogFormat::Json => {
+            log.json().flatten_event(true).init()
+        }
+        _ => log.init(),
+    }
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("london-atlas: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `serve --config FILE`: every option the command line and environment left at its default
+/// takes the file's value (flag > environment > file > default).
+fn apply_config_file(cli: &mut Cli, matches: &ArgMatches) -> anyhow::Result<()> {
+    let Command::Serve {
+        data,
+        addr,
+        public_url,
+        web,
+        tiles,
+        limits,
+        operator,
+        tile_cache_mb,
+    } = &mut cli.command
+    else {
+        return Ok(());
+    };
+    let Some(path) = operator.config.clone() else {
+        return Ok(());
+    };
+    let file = ServeConfig::read(&path)?;
+    let m = matches
+        .subcommand_matches("serve")
+        .context("serve's arguments")?;
+    fn set<T>(m: &ArgMatches, id: &str, value: &mut T, from_file: Option<T>) {
+        let given = matches!(
+            m.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        );
+        if let (false, Some(v)) = (given, from_file) {
+            *value = v;
+        }
+    }
+    set(m, "data", &mut data.data, file.data);
+    set(m, "manifest", &mut data.manifest, file.manifest.map(Some));
+    set(m, "no_verify", &mut data.no_verify, file.no_verify);
+    set(m, "addr", addr, file.addr);
+    set(m, "public_url", public_url, file.public_url.map(Some));
+    set(m, "web", web, file.web.map(Some));
+    set(m, "tiles", tiles, file.tiles.map(Some));
+    set(m, "workers", &mut limits.workers, file.workers.map(Some));
+    set(m, "queue", &mut limits.queue, file.queue.map(Some));
+    set(
+        m,
+        "header_timeout",
+        &mut limits.header_timeout,
+        file.header_timeout,
+    );
+    set(
+        m,
+        "body_timeout",
+        &mut limits.body_timeout,
+        file.body_timeout,
+    );
+    set(
+        m,
+        "request_timeout",
+        &mut limits.request_timeout,
+        file.request_timeout,
+    );
+    set(
+        m,
+        "max_connections",
+        &mut limits.max_connections,
+        file.max_connections,
+    );
+    set(
+        m,
+        "max_header_bytes",
+        &mut limits.max_header_bytes,
+        file.max_header_bytes,
+    );
+    set(m, "drain", &mut limits.drain, file.drain);
+    set(m, "tile_cache_mb", tile_cache_mb, file.tile_cache_mb);
+    set(
+        m,
+        "admin_token",
+        &mut operator.admin_token,
+        file.admin_token.map(Some),
+    );
+    let log_format = match file.log_format {
+        Some(f) => Some(
+            f.parse::<LogFormat>()
+                .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    set(m, "log_format", &mut operator.log_format, log_format);
+    set(
+        m,
+        "allowed_hosts",
+        &mut operator.allowed_hosts,
+        file.allowed_hosts.map(Some),
+    );
+    Ok(())
 }
 
 fn fetch(
@@ -377,6 +526,13 @@ fn run_data(what: DataCommand) -> anyhow::Result<()> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data { what } => run_data(what),
+        Command::Health { url, timeout } => {
+            let timeout = Duration::try_from_secs_f64(timeout)
+                .with_context(|| format!("--timeout must be a number of seconds, got {timeout}"))?;
+            let body = london_atlas::http::probe::probe(&url, timeout)?;
+            println!("{body}");
+            Ok(())
+        }
         Command::Check { data, json } => {
             let atlas = load(&data)?;
             if json {
@@ -471,8 +627,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tiles,
             tile_cache_mb,
             limits,
+            operator,
         } => {
             let options = limits.options()?;
+            let operator = operator.options();
             let atlas = load(&data)?;
             log_report(&atlas);
             let tile_cache = tile_cache_mb
@@ -530,9 +688,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ..AppState::with_tile_cache(Arc::new(atlas), tile_cache)
                 })
             });
-            let served = rt.block_on(serve_with(
+            let served = rt.block_on(serve_operated(
                 addr,
                 options,
+                operator,
                 state,
                 Some(reload),
                 |bound, _| {

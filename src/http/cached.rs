@@ -10,6 +10,7 @@
 //! Failure modes: a document that fails to build is not cached and its error is answered.
 
 use super::errors::ApiError;
+use super::ops::CacheStatus;
 use super::tiles::{accepts_gzip, etag_matches};
 use super::{blocking_light, AppState};
 use crate::tiles::EncodedTile;
@@ -84,8 +85,8 @@ pub async fn document<F>(
 where
     F: FnOnce() -> Result<Vec<u8>, ApiError> + Send + 'static,
 {
-    let doc = match state.docs.get(&key) {
-        Some(d) => d,
+    let (doc, cache) = match state.docs.get(&key) {
+        Some(d) => (d, CacheStatus::Hit),
         None => {
             let made = blocking_light(
                 move || build().map(|b| Arc::new(EncodedTile::new(b))),
@@ -93,10 +94,12 @@ where
             )
             .await??;
             state.docs.insert(key, made.clone());
-            made
+            (made, CacheStatus::Miss)
         }
     };
-    Ok(respond(&doc, media_type, cache_control, headers))
+    let mut r = respond(&doc, media_type, cache_control, headers);
+    r.extensions_mut().insert(cache);
+    Ok(r)
 }
 
 /// JSON bytes of a serialisable answer (an error here is a server fault).

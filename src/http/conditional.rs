@@ -106,6 +106,28 @@ pub async fn validators(
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Folds every `Vary` line (compression, CORS, content negotiation each add one) into one,
+/// names once each: some caches (nginx 1.22) read only the last `Vary` line.
+pub async fn one_vary(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    if h.get_all(header::VARY).iter().count() < 2 {
+        return response;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for v in h.get_all(header::VARY) {
+        for name in v.to_str().unwrap_or_default().split(',') {
+            let name = name.trim();
+            if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&names.join(", ")) {
+        h.insert(header::VARY, v);
+    }
+    response
+}
+
 /// RFC 9110 §13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
 fn not_modified(h: &HeaderMap, etag: &str, modified: Option<httpdate::HttpDate>) -> bool {
     if h.contains_key(header::IF_NONE_MATCH) {

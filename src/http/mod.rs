@@ -5,14 +5,17 @@ pub mod api;
 pub mod archive;
 pub mod cached;
 pub mod conditional;
+pub mod config;
 pub mod downloads;
 pub mod errors;
 pub mod fonts;
 pub mod isolate;
 pub mod maps;
 pub mod ogc;
+pub mod operator;
 pub mod ops;
 pub mod pool;
+pub mod probe;
 pub mod server;
 pub mod tiles;
 pub mod web;
@@ -92,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(api::health))
         .route("/api/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .route("/admin/reload", axum::routing::any(operator::admin_reload))
         .route("/api/layers", get(api::layers))
         .route("/api/indicators", get(api::indicators))
         .route("/api/point", get(api::point))
@@ -150,6 +154,7 @@ pub fn router(state: AppState) -> Router {
             conditional::validators,
         ))
         .layer(cors)
+        .layer(axum::middleware::map_response(conditional::one_vary))
         .layer(axum::middleware::from_fn(ops::observe))
         .with_state(state)
 }

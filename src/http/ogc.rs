@@ -58,7 +58,12 @@ where
         json_bytes(&build(&atlas, &base)?)
     })
     .await?;
-    Ok(varies_by_accept(r, p))
+    let r = varies_by_accept(r, p);
+    // Links built from the Host header must not reach a shared cache (as TileJSON's).
+    Ok(match s.public_url {
+        Some(_) => r,
+        None => super::tiles::host_derived(r),
+    })
 }
 
 /// HTML wanted: `f=html`, or no `f` and a browser's Accept.

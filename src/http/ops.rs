@@ -5,6 +5,7 @@
 //! log line, `GET /metrics` (Prometheus text via `prometheus-client`) and `GET /api/ready`.
 
 use super::errors::ApiError;
+use super::operator::{LogFormat, OperatorOptions, Reloader};
 use super::pool::{PoolLimits, WorkPool, RETRY_AFTER_SECONDS};
 use super::AppState;
 use axum::body::Body;
@@ -50,6 +51,28 @@ pub struct Ops {
     in_flight: Gauge,
     /// Connections open now (set by the server).
     pub connections: Gauge,
+    /// The operator's settings (admin token, log format, allowed hosts).
+    pub operator: OperatorOptions,
+    /// How `POST /admin/reload` starts a reload (installed by the server).
+    reloader: OnceLock<Reloader>,
+}
+
+/// Whether an answer came from a cache (tiles, fixed documents), for the request log: set
+/// by handlers as a response extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    Hit,
+    Miss,
+}
+
+impl CacheStatus {
+    fn label(status: Option<&CacheStatus>) -> &'static str {
+        match status {
+            Some(CacheStatus::Hit) => "hit",
+            Some(CacheStatus::Miss) => "miss",
+            None => "-",
+        }
+    }
 }
 
 impl Ops {
@@ -65,7 +88,30 @@ impl Ops {
             latency: Family::new_with_constructor(latency_histogram),
             in_flight: Gauge::default(),
             connections: Gauge::default(),
+            operator: OperatorOptions::default(),
+            reloader: OnceLock::new(),
         }
+    }
+
+    /// The same with the operator's settings.
+    pub fn with_operator(mut self, operator: OperatorOptions) -> Ops {
+        self.operator = operator;
+        self
+    }
+
+    /// Installs how `POST /admin/reload` reloads (once; later calls are ignored).
+    pub fn set_reloader(&self, reloader: Reloader) {
+        let _ = self.reloader.set(reloader);
+    }
+
+    /// The installed reload, if any.
+    pub fn reloader(&self) -> Option<Reloader> {
+        self.reloader.get().cloned()
+    }
+
+    /// The current data version (1 at start, +1 per successful reload).
+    pub fn data_version(&self) -> u64 {
+        self.data_version.load(Ordering::SeqCst)
     }
 
     /// Records a reload's outcome (and, on success, the new atlas's load time).
@@ -250,18 +296,61 @@ pub async fn observe(req: Request, next: Next) -> Response {
     ops.latency
         .get_or_create(&vec![("route".to_string(), route)])
         .observe(seconds);
+    // Content-Length when a handler set it, else the body's exact size (hyper writes the
+    // header later); none for a streamed body.
     let bytes = response
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    tracing::info!(
-        target: "london_atlas::access",
-        "{method} {path} {} {bytes} {:.1}ms",
-        status.as_u16(),
-        seconds * 1e3
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| axum::body::HttpBody::size_hint(response.body()).exact());
+    let cache = CacheStatus::label(response.extensions().get::<CacheStatus>());
+    access_log(
+        ops.operator.log_format,
+        &method,
+        &path,
+        status,
+        bytes,
+        seconds,
+        cache,
     );
     response
+}
+
+/// One line per request (target `london_atlas::access`): method, path, status, body bytes
+/// (`-` when streamed without a length), milliseconds, cache hit or miss (`-`: no cache).
+fn access_log(
+    format: LogFormat,
+    method: &axum::http::Method,
+    path: &str,
+    status: StatusCode,
+    bytes: Option<u64>,
+    seconds: f64,
+    cache: &str,
+) {
+    let ms = (seconds * 1e4).round() / 10.0;
+    match format {
+        LogFormat::Text => {
+            let bytes = bytes.map_or_else(|| "-".to_string(), |b| b.to_string());
+            tracing::info!(
+                target: "london_atlas::access",
+                "{method} {path} {} {bytes} {ms:.1}ms {cache}",
+                status.as_u16()
+            );
+        }
+        // Fields, for the JSON formatter `serve --log-format json` installs: one object per
+        // line with method, path, status, bytes, ms and cache beside time and level.
+        LogFormat::Json => tracing::info!(
+            target: "london_atlas::access",
+            method = method.as_str(),
+            path,
+            status = status.as_u16(),
+            bytes,
+            ms,
+            cache,
+            "request"
+        ),
+    }
 }
 
 /// A route template as a label: `/api/areas/{layer}/{code}` → `/api/areas/:layer/:code`

@@ -7,14 +7,16 @@
 //!   frame within `body_timeout`; a whole answer within `request_timeout` (then 503).
 //! - **Signals**: SIGTERM or Ctrl-C stops accepting and lets open requests finish for at most
 //!   `drain`; a second one returns at once. SIGHUP reloads.
-//! - **Reload**: the [`Reload`] closure builds a new [`AppState`] beside the old (on a thread
-//!   of its own); on success a fresh router replaces the old one for new requests while
+//! - **Reload** (SIGHUP, or `POST /admin/reload` with the operator's token, see
+//!   [`super::operator`]): the [`Reload`] closure builds a new [`AppState`] beside the old (on
+//!   a thread of its own); on success a fresh router replaces the old one for new requests while
 //!   requests in flight finish on the old data; on failure the old one stays and the reason is
 //!   logged. `GET /api/ready` answers 503 meanwhile.
 //!
 //! Failure modes: bind errors are returned; accept errors (e.g. out of file descriptors) are
 //! logged and retried after a pause; a failed reload is logged, counted and survived.
 
+use super::operator::{OperatorOptions, ReloadOutcome, Reloader};
 use super::ops::{self, Ops};
 use super::pool::{PoolLimits, RETRY_AFTER_SECONDS};
 use super::{router, AppState};
@@ -102,11 +104,12 @@ impl Shared {
         }
     }
 
-    /// Loads a new atlas beside the old and swaps it in, or keeps the old and says why.
-    async fn reload(self: Arc<Self>, reload: Reload) {
+    /// Loads a new atlas beside the old and swaps it in, or keeps the old and says why (the
+    /// one reload of SIGHUP, `POST /admin/reload` and [`ServerHandle::reload`]).
+    async fn reload(self: Arc<Self>, reload: Reload) -> ReloadOutcome {
         if self.ops.reloading.swap(true, Ordering::SeqCst) {
             tracing::warn!("reload asked for while one is under way: ignored");
-            return;
+            return ReloadOutcome::Busy;
         }
         tracing::info!("reloading the manifest and data");
         let started = Instant::now();
@@ -119,27 +122,35 @@ impl Shared {
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(state)
         })
         .await;
-        match built {
+        let failed = |reason: String| {
+            self.ops.reloaded(Err(()));
+            tracing::error!("reload failed, still serving the previous data: {reason}");
+            ReloadOutcome::Failed {
+                data_version: self.ops.data_version(),
+                reason,
+            }
+        };
+        let outcome = match built {
             Ok(Ok(state)) => {
                 let seconds = state.atlas.report.seconds;
                 self.router.store(Arc::new(router(state)));
                 self.ops.reloaded(Ok(seconds));
+                let outcome = ReloadOutcome::Reloaded {
+                    data_version: self.ops.data_version(),
+                    seconds: started.elapsed().as_secs_f64(),
+                };
                 tracing::info!(
                     seconds = started.elapsed().as_secs_f64(),
-                    data_version = self.ops.data_version.load(Ordering::SeqCst),
+                    data_version = self.ops.data_version(),
                     "reloaded: new requests use the new atlas"
                 );
+                outcome
             }
-            Ok(Err(e)) => {
-                self.ops.reloaded(Err(()));
-                tracing::error!("reload failed, still serving the previous data: {e}");
-            }
-            Err(e) => {
-                self.ops.reloaded(Err(()));
-                tracing::error!("reload failed, still serving the previous data: {e}");
-            }
-        }
+            Ok(Err(e)) => failed(e.to_string()),
+            Err(e) => failed(e.to_string()),
+        };
         self.ops.reloading.store(false, Ordering::SeqCst);
+        outcome
     }
 }
 
@@ -164,6 +175,14 @@ impl ServerHandle {
         }
     }
 
+    /// Reloads now and says how it went.
+    pub async fn reload_outcome(&self) -> ReloadOutcome {
+        match &self.reload {
+            Some(r) => self.shared.clone().reload(r.clone()).await,
+            None => ReloadOutcome::Unavailable,
+        }
+    }
+
     /// The server's operational state (pool, data version, metrics).
     pub fn ops(&self) -> Arc<Ops> {
         self.shared.ops.clone()
@@ -184,13 +203,41 @@ pub async fn serve_with(
     reload: Option<Reload>,
     on_ready: impl FnOnce(SocketAddr, ServerHandle),
 ) -> std::io::Result<()> {
+    let operator = OperatorOptions::default();
+    serve_operated(addr, options, operator, state, reload, on_ready).await
+}
+
+/// [`serve_with`] with the operator's settings: `POST /admin/reload` (with a token), the
+/// request log's format, the allowed hosts.
+pub async fn serve_operated(
+    addr: SocketAddr,
+    options: ServeOptions,
+    operator: OperatorOptions,
+    state: AppState,
+    reload: Option<Reload>,
+    on_ready: impl FnOnce(SocketAddr, ServerHandle),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let ops = Arc::new(Ops::new(options.pool, state.atlas.report.seconds));
+    let ops = Arc::new(Ops::new(options.pool, state.atlas.report.seconds).with_operator(operator));
     let shared = Arc::new(Shared {
         router: ArcSwap::from_pointee(router(state)),
         ops: ops.clone(),
         options,
     });
+    if let Some(r) = &reload {
+        // A weak link: the reloader lives in Ops, which Shared owns.
+        let (weak, r) = (Arc::downgrade(&shared), r.clone());
+        let reloader: Reloader = Arc::new(move || {
+            let (weak, r) = (weak.clone(), r.clone());
+            Box::pin(async move {
+                match weak.upgrade() {
+                    Some(shared) => shared.reload(r).await,
+                    None => ReloadOutcome::Unavailable,
+                }
+            })
+        });
+        ops.set_reloader(reloader);
+    }
     let (stop_tx, mut stop) = watch::channel(0u32);
     let handle = ServerHandle {
         shared: shared.clone(),

@@ -11,6 +11,7 @@
 
 use super::cached::{document, json_bytes};
 use super::errors::ApiError;
+use super::ops::CacheStatus;
 use super::{blocking_light, AppState};
 use crate::tiles::{style, tilejson, EncodedTile, Fields, TileError, TileId};
 use axum::body::Body;
@@ -43,6 +44,7 @@ pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> Result<String, 
                  (start the server with --public-url)",
             )
         })?;
+    super::operator::check_host(host)?;
     let scheme = headers
         .get("x-forwarded-proto")
         .and_then(|h| h.to_str().ok())
@@ -69,6 +71,11 @@ fn with_url_cache_headers(state: &AppState, r: Response) -> Response {
     if state.public_url.is_some() {
         return with_cache_headers(r);
     }
+    host_derived(r)
+}
+
+/// Marks an answer whose URLs came from the request's Host: `private, no-store`, `Vary: Host`.
+pub(crate) fn host_derived(r: Response) -> Response {
     let mut r = r;
     r.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -179,13 +186,13 @@ pub async fn tile(
     // Cache hits are answered on the async worker; only a miss (up to a few hundred ms of
     // CPU for a zoom's first tile) or a tile's first gzip moves to the blocking pool.
     let gzip = accepts_gzip(&headers);
-    let got = match s.tiles.cached_tile(t, &fields, id) {
+    let (got, cache) = match s.tiles.cached_tile(t, &fields, id) {
         Some(Some(hit)) if gzip && !hit.has_gzip() => {
             let tile = hit.clone();
             blocking_light(move || tile.gzip(), "tile gzip").await?;
-            Some(hit)
+            (Some(hit), CacheStatus::Hit)
         }
-        Some(hit) => hit,
+        Some(hit) => (hit, CacheStatus::Hit),
         None => {
             let store = s.tiles.clone();
             let built = move || {
@@ -195,10 +202,12 @@ pub async fn tile(
                 }
                 Ok::<_, TileError>(built)
             };
-            blocking_light(built, "tile").await??
+            (blocking_light(built, "tile").await??, CacheStatus::Miss)
         }
     };
-    Ok(respond(got, &headers))
+    let mut r = respond(got, &headers);
+    r.extensions_mut().insert(cache);
+    Ok(r)
 }
 
 /// True when the client accepts gzip (`Accept-Encoding: gzip` or `*` with q > 0).
