@@ -190,6 +190,9 @@ async fn a_hostile_host_never_reaches_a_cacheable_body() {
         "/styles/no2_2019_mean.json",
         "/ogc",
         "/ogc/collections",
+        "/ogc/collections/boroughs/items?limit=2",
+        "/ogc/collections/boroughs/items/E09000033",
+        "/ogc/collections?f=html",
     ] {
         let r = client
             .get(format!("{base}{path}"))

@@ -51,19 +51,23 @@ where
     let atlas = s.atlas.clone();
     if page_wanted(p, headers) {
         let doc = build(&atlas, &base)?;
-        return Ok(page_answer(page, &doc, &atlas));
+        return Ok(linked(s, page_answer(page, &doc, &atlas)));
     }
     let key = format!("ogc:{what}\n{base}");
     let r = document(s, key, media_type, REVALIDATE, headers, move || {
         json_bytes(&build(&atlas, &base)?)
     })
     .await?;
-    let r = varies_by_accept(r, p);
-    // Links built from the Host header must not reach a shared cache (as TileJSON's).
-    Ok(match s.public_url {
+    Ok(linked(s, varies_by_accept(r, p)))
+}
+
+/// Every `/ogc` answer holds links: built from the Host header (no `--public-url`), they
+/// must not reach a shared cache (as TileJSON's): `private, no-store`, `Vary: Host`.
+fn linked(s: &AppState, r: Response) -> Response {
+    match s.public_url {
         Some(_) => r,
         None => super::tiles::host_derived(r),
-    })
+    }
 }
 
 /// HTML wanted: `f=html`, or no `f` and a browser's Accept.
@@ -226,9 +230,9 @@ pub async fn collection_items(
     )
     .await??;
     if page_wanted(&p, &headers) {
-        return Ok(page_answer(Page::Items, &doc, &s.atlas));
+        return Ok(linked(&s, page_answer(Page::Items, &doc, &s.atlas)));
     }
-    Ok(varies_by_accept(geojson_answer(doc, crs), &p))
+    Ok(linked(&s, varies_by_accept(geojson_answer(doc, crs), &p)))
 }
 
 /// `GET /ogc/collections/{id}/items/{code}`
@@ -244,7 +248,7 @@ pub async fn collection_item(
     let base = root(&s, &headers)?;
     let doc = items::item(&s.atlas, &id, &code, crs, &base)?;
     if page_wanted(&p, &headers) {
-        return Ok(page_answer(Page::Item, &doc, &s.atlas));
+        return Ok(linked(&s, page_answer(Page::Item, &doc, &s.atlas)));
     }
-    Ok(varies_by_accept(geojson_answer(doc, crs), &p))
+    Ok(linked(&s, varies_by_accept(geojson_answer(doc, crs), &p)))
 }

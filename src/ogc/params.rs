@@ -268,7 +268,7 @@ mod tests {
             ("bbox", "0,95,1,96", "latitudes"),
             ("bbox-crs", "EPSG:27700", "bbox-crs \"EPSG:27700\""),
             ("crs", "urn:ogc:def:crs:EPSG::4326", "crs \""),
-            ("f", "html", "f \"html\""),
+            ("f", "xml", "f \"xml\""),
             ("colour", "red", "unknown query parameter colour"),
         ] {
             let e = q(&[(k, v)]).expect_err(v).to_string();
