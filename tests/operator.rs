@@ -10,7 +10,9 @@ mod common;
 mod data_copy;
 
 use common::{atlas, csv_column, data_dir};
-use data_copy::{data_copy, load_copy, set_violence, sha256, update_checksum, AREA, VIOLENCE};
+use data_copy::{
+    data_copy, load_copy, set_violence, sha256, update_checksum, violence_2019, AREA, VIOLENCE,
+};
 use geo::InteriorPoint;
 use london_atlas::http::operator::{LogFormat, OperatorOptions};
 use london_atlas::http::server::{serve_operated, Reload, ServeOptions};
@@ -64,24 +66,6 @@ async fn etag_and_hash(client: &reqwest::Client, url: &str) -> (u16, Option<Stri
     let status = r.status().as_u16();
     let body = r.bytes().await.expect("body");
     (status, etag, format!("{:x}", sha2::Sha256::digest(&body)))
-}
-
-async fn violence_2019(base: &str) -> f64 {
-    let v: Value = reqwest::get(format!(
-        "{base}/api/values?layer=lsoa11&indicator=violence_2019"
-    ))
-    .await
-    .expect("values")
-    .json()
-    .await
-    .expect("JSON");
-    v["areas"]
-        .as_array()
-        .expect("areas")
-        .iter()
-        .find(|a| a["code"] == AREA)
-        .and_then(|a| a["value"].as_f64())
-        .expect("the area has a value")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

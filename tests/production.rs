@@ -11,7 +11,8 @@ mod data_copy;
 
 use common::{atlas, csv_column, data_dir};
 use data_copy::{
-    data_copy, load_copy, scratch, set_violence, sha256, update_checksum, AREA, VIOLENCE,
+    data_copy, load_copy, scratch, set_violence, sha256, update_checksum, violence_2019, AREA,
+    VIOLENCE,
 };
 use london_atlas::http::pool::PoolLimits;
 use london_atlas::http::server::{serve_with, Reload, ServeOptions, ServerHandle};
@@ -48,20 +49,6 @@ async fn get_json(url: String) -> Value {
         .json()
         .await
         .expect("JSON")
-}
-
-async fn violence_2019(base: &str) -> f64 {
-    let v = get_json(format!(
-        "{base}/api/values?layer=lsoa11&indicator=violence_2019"
-    ))
-    .await;
-    v["areas"]
-        .as_array()
-        .expect("areas")
-        .iter()
-        .find(|a| a["code"] == AREA)
-        .and_then(|a| a["value"].as_f64())
-        .expect("the area has a value")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

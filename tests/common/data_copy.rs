@@ -97,3 +97,22 @@ pub fn load_copy(data: &Path, manifest: &Path, verify: bool) -> Result<Atlas, St
     };
     Atlas::load(&m, &options).map_err(|e| e.to_string())
 }
+
+/// The 2019 violence count the server at `base` gives the copied area.
+pub async fn violence_2019(base: &str) -> f64 {
+    let v: serde_json::Value = reqwest::get(format!(
+        "{base}/api/values?layer=lsoa11&indicator=violence_2019"
+    ))
+    .await
+    .expect("values")
+    .json()
+    .await
+    .expect("JSON");
+    v["areas"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .find(|a| a["code"] == AREA)
+        .and_then(|a| a["value"].as_f64())
+        .expect("the area has a value")
+}
