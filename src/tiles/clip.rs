@@ -154,7 +154,8 @@ fn drop_boundary_spikes(ring: &mut Vec<IntPoint>, lb: [i32; 4]) {
         while i < ring.len() && ring.len() >= 3 {
             let n = ring.len();
             let (a, b, c) = (ring[(i + n - 1) % n], ring[i], ring[(i + 1) % n]);
-            let cross = (b.x - a.x) as i64 * (c.y - a.y) as i64 - (b.y - a.y) as i64 * (c.x - a.x) as i64;
+            let cross =
+                (b.x - a.x) as i64 * (c.y - a.y) as i64 - (b.y - a.y) as i64 * (c.x - a.x) as i64;
             if on_edge(&b) && (cross == 0 || a == b || b == c) {
                 ring.remove(i);
                 changed = true;
@@ -166,9 +167,20 @@ fn drop_boundary_spikes(ring: &mut Vec<IntPoint>, lb: [i32; 4]) {
 }
 
 /// Sutherland–Hodgman against one side: keep `coordinate[axis] <= bound` (or `>=`).
-fn clip_half_plane(poly: &[(f64, f64)], axis: usize, bound: f64, keep_below: bool) -> Vec<(f64, f64)> {
+fn clip_half_plane(
+    poly: &[(f64, f64)],
+    axis: usize,
+    bound: f64,
+    keep_below: bool,
+) -> Vec<(f64, f64)> {
     let get = |p: &(f64, f64)| if axis == 0 { p.0 } else { p.1 };
-    let inside = |p: &(f64, f64)| if keep_below { get(p) <= bound } else { get(p) >= bound };
+    let inside = |p: &(f64, f64)| {
+        if keep_below {
+            get(p) <= bound
+        } else {
+            get(p) >= bound
+        }
+    };
     let cross = |a: &(f64, f64), b: &(f64, f64)| {
         let t = (bound - get(a)) / (get(b) - get(a));
         if axis == 0 {
@@ -274,7 +286,9 @@ mod tests {
         let lb = [-64, -64, 4160, 4160];
         let mut seed = 12345u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as f64 / (1u64 << 31) as f64
         };
         let (mut fast, mut tried) = (0, 0);
