@@ -10,7 +10,7 @@ mod gis;
 use common::{atlas, data_dir, population_2019, server};
 use gis::{ogrinfo, qgis_script, run};
 use london_atlas::ogc::EPSG_27700;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
@@ -37,19 +37,8 @@ fn features(text: &str) -> Vec<BTreeMap<String, String>> {
 }
 
 /// The lsoa11 codes `POST /api/query` returns for a lon/lat box.
-async fn query_box(base: &str, [w, s, e, n]: [f64; 4]) -> BTreeSet<String> {
-    let polygon =
-        json!({ "type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]] });
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}/api/query"))
-        .body(polygon.to_string())
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
-    answer["layers"]["lsoa11"]
+async fn query_box(base: &str, bbox: [f64; 4]) -> BTreeSet<String> {
+    common::query_box(base, bbox).await["layers"]["lsoa11"]
         .as_array()
         .expect("lsoa11")
         .iter()

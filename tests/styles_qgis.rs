@@ -210,17 +210,7 @@ async fn qgis_renders_the_lsoa11_style_in_its_class_colours() {
     );
     let (w, s) = london_atlas::geom::crs::mercator_to_lonlat(view.min().x, view.min().y);
     let (e, n) = london_atlas::geom::crs::mercator_to_lonlat(view.max().x, view.max().y);
-    let polygon =
-        json!({ "type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]] });
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}/api/query"))
-        .body(polygon.to_string())
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let answer = common::query_box(&base, [w, s, e, n]).await;
     let values = get_json(format!("{base}/api/values?layer=lsoa11&indicator={id}")).await;
     let value_of: HashMap<&str, Option<f64>> = values["areas"]
         .as_array()

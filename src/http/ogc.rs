@@ -91,23 +91,40 @@ fn varies_by_accept(mut r: Response, p: &HashMap<String, String>) -> Response {
     r
 }
 
+/// A fixed document that takes no parameter but `f`: its page when `page` is given and
+/// asked for, else the JSON of `media_type`.
+async fn plain_document<F>(
+    s: &AppState,
+    headers: &HeaderMap,
+    q: Params,
+    (what, page): (&str, Option<Page>),
+    media_type: &'static str,
+    build: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(&crate::atlas::Atlas, &str) -> Result<serde_json::Value, ApiError> + Send + 'static,
+{
+    let mut p = params(q)?;
+    plain(&p)?;
+    let page = match page {
+        Some(page) => page,
+        None => {
+            // No page of its own (the OpenAPI document): always JSON.
+            p.insert("f".into(), "json".into());
+            Page::Landing
+        }
+    };
+    fixed(s, headers, &p, (what, page), media_type, build).await
+}
+
 /// `GET /ogc`
 pub async fn landing(
     State(s): State<AppState>,
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    plain(&p)?;
-    fixed(
-        &s,
-        &headers,
-        &p,
-        ("landing", Page::Landing),
-        JSON,
-        |a, b| Ok(ogc::landing(a, b)),
-    )
-    .await
+    let doc = ("landing", Some(Page::Landing));
+    plain_document(&s, &headers, q, doc, JSON, |a, b| Ok(ogc::landing(a, b))).await
 }
 
 /// `GET /ogc/conformance`
@@ -116,17 +133,8 @@ pub async fn conformance(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    plain(&p)?;
-    fixed(
-        &s,
-        &headers,
-        &p,
-        ("conformance", Page::Conformance),
-        JSON,
-        |_, b| Ok(ogc::conformance(b)),
-    )
-    .await
+    let doc = ("conformance", Some(Page::Conformance));
+    plain_document(&s, &headers, q, doc, JSON, |_, b| Ok(ogc::conformance(b))).await
 }
 
 /// `GET /ogc/api`
@@ -135,18 +143,9 @@ pub async fn api(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    let mut p = params(q)?;
-    plain(&p)?;
-    // The OpenAPI document has no page of its own: always JSON.
-    p.insert("f".into(), "json".into());
-    fixed(
-        &s,
-        &headers,
-        &p,
-        ("api", Page::Landing),
-        OPENAPI_JSON,
-        |a, b| Ok(openapi::openapi(a, b)),
-    )
+    plain_document(&s, &headers, q, ("api", None), OPENAPI_JSON, |a, b| {
+        Ok(openapi::openapi(a, b))
+    })
     .await
 }
 
@@ -156,16 +155,10 @@ pub async fn collections(
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    plain(&p)?;
-    fixed(
-        &s,
-        &headers,
-        &p,
-        ("collections", Page::Collections),
-        JSON,
-        |a, b| Ok(ogc::collections(a, b)),
-    )
+    let doc = ("collections", Some(Page::Collections));
+    plain_document(&s, &headers, q, doc, JSON, |a, b| {
+        Ok(ogc::collections(a, b))
+    })
     .await
 }
 

@@ -109,3 +109,20 @@ pub fn apportioned_population(
         })
         .sum()
 }
+
+/// `POST /api/query`'s answer for a lon/lat box `[west, south, east, north]`.
+pub async fn query_box(base: &str, [w, s, e, n]: [f64; 4]) -> serde_json::Value {
+    let polygon = serde_json::json!({
+        "type": "Polygon",
+        "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]],
+    });
+    reqwest::Client::new()
+        .post(format!("{base}/api/query"))
+        .body(polygon.to_string())
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
